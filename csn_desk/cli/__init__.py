@@ -1,0 +1,1 @@
+"""The csn-desk command line."""

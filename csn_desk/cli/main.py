@@ -1,0 +1,2 @@
+def main() -> int:  # replaced below
+    return 0

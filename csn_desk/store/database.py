@@ -1,0 +1,132 @@
+"""Opening, creating and using one encrypted data directory.
+
+``Database.open`` unlocks the key with a user's passphrase (nothing on disk changes if it is
+wrong), opens SQLCipher, refuses a database newer than this code and upgrades an older one
+after an encrypted backup. ``read()`` and ``write(actor)`` give one session per unit of work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from csn_desk.errors import AlreadyInitialised, NoDatabase
+from csn_desk.store import migrate
+from csn_desk.store.engine import WRITE_OPTION, make_engine
+from csn_desk.store.keys import KdfParams, KeyFile, new_db_key, new_recovery_key
+from csn_desk.store.models import LocalSetting
+from csn_desk.store.paths import DataPaths
+from csn_desk.store.writes import Actor, Writer
+
+
+@dataclass
+class Database:
+    paths: DataPaths
+    key: bytes
+    engine: Engine
+    backup_made: Path | None = None
+
+    # -- opening ----------------------------------------------------------------------------
+    @classmethod
+    def create(cls, data_dir: Path, username: str, passphrase: str,
+               kdf: KdfParams | None = None) -> tuple[Database, str]:
+        """A new empty database at schema head; returns it and the one-time recovery key."""
+        paths = DataPaths(Path(data_dir))
+        if paths.database.exists() or paths.key_file.exists():
+            raise AlreadyInitialised(str(paths.root))
+        paths.root.mkdir(parents=True, exist_ok=True)
+        key, recovery = new_db_key(), new_recovery_key()
+        try:
+            engine = make_engine(paths.database, key)
+            migrate.upgrade(engine)
+            KeyFile.create(paths.key_file, key, username, passphrase, recovery, kdf)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                engine.dispose()
+            for f in [*paths.sidecar_files(), paths.key_file]:
+                f.unlink(missing_ok=True)
+            raise
+        return cls(paths, key, engine), recovery
+
+    @classmethod
+    def open(cls, data_dir: Path, username: str, passphrase: str) -> Database:
+        paths = cls._existing(data_dir)
+        key = KeyFile.load(paths.key_file).unlock(username, passphrase)
+        return cls.open_with_key(paths, key)
+
+    @classmethod
+    def open_with_recovery(cls, data_dir: Path, recovery_key: str) -> Database:
+        paths = cls._existing(data_dir)
+        key = KeyFile.load(paths.key_file).unlock_with_recovery(recovery_key)
+        return cls.open_with_key(paths, key)
+
+    @classmethod
+    def open_with_key(cls, paths: DataPaths, key: bytes) -> Database:
+        engine = make_engine(paths.database, key)
+        try:
+            backup = None
+            if migrate.needs_upgrade(engine):
+                backup = migrate.backup_before_upgrade(engine, key, paths.backups)
+                migrate.upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(paths, key, engine, backup)
+
+    @staticmethod
+    def _existing(data_dir: Path) -> DataPaths:
+        paths = DataPaths(Path(data_dir))
+        if not paths.exists():
+            raise NoDatabase(str(paths.root))
+        return paths
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- units of work ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (a deferred transaction, rolled back at the end)."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+            session.rollback()
+
+    @contextlib.contextmanager
+    def write(self, actor: Actor) -> Iterator[Writer]:
+        """A write unit of work: one IMMEDIATE transaction, committed only if no error."""
+        engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        with Session(engine, expire_on_commit=False) as session:
+            writer = Writer(session, actor)
+            try:
+                yield writer
+                writer.finish()
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    # -- local settings ---------------------------------------------------------------------
+    def setting(self, key: str) -> str | None:
+        with self.read() as s:
+            row = s.execute(select(LocalSetting.value).where(LocalSetting.key == key)).first()
+            return None if row is None else str(row[0])
+
+    def key_file(self) -> KeyFile:
+        return KeyFile.load(self.paths.key_file)
+
+
+def remove_data_dir(data_dir: Path) -> None:
+    """Used by tests and the demo command to start over; never called on real data."""
+    shutil.rmtree(data_dir, ignore_errors=True)

@@ -1,0 +1,65 @@
+"""SQLCipher connections and the SQLAlchemy engine over them.
+
+Every connection gets the raw 256-bit key first, then: WAL (readers never block the writer,
+other processes such as a scheduled sync can share the file), foreign keys, secure_delete,
+synchronous=FULL (a committed enquiry survives a power cut), and a busy timeout so a second
+process waits for the write lock instead of failing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from csn_desk.errors import DatabaseUnreadable
+
+BUSY_TIMEOUT_MS = 15000
+WRITE_OPTION = "csn_write"
+
+
+def connect(path: Path, key: bytes, *, check_same_thread: bool = False) -> sqlcipher3.Connection:
+    """Open one SQLCipher connection and prove the key is right."""
+    conn = sqlcipher3.connect(str(path), check_same_thread=check_same_thread,
+                              isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError:
+        conn.close()
+        raise DatabaseUnreadable() from None
+    for pragma in (
+        f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = FULL",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA secure_delete = ON",
+        "PRAGMA temp_store = MEMORY",
+    ):
+        conn.execute(pragma)
+    return conn
+
+
+def make_engine(path: Path, key: bytes) -> Engine:
+    """An engine whose sessions begin DEFERRED for reads and IMMEDIATE for writes.
+
+    A write session takes the write lock at BEGIN, so two processes never both read then
+    fail to upgrade; the busy timeout makes the second wait its turn.
+    """
+    engine = create_engine(
+        "sqlite://",
+        creator=lambda: connect(path, key),
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=4,
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine

@@ -1,0 +1,56 @@
+"""Hybrid logical clock: wall-clock milliseconds plus a counter, persisted per site.
+
+Timestamps are text ``"<ms:013d>-<counter:06d>"`` so they sort correctly as strings; ties
+between sites are broken by site id in the merge rule."""
+
+from __future__ import annotations
+
+import time
+
+from sqlmodel import Session
+
+from csn_desk.store.models import HlcState
+
+
+def format_hlc(wall_ms: int, counter: int) -> str:
+    return f"{wall_ms:013d}-{counter:06d}"
+
+
+def parse_hlc(text: str) -> tuple[int, int]:
+    wall, _, counter = text.partition("-")
+    return int(wall), int(counter)
+
+
+def tick(session: Session, site_id: str, now_ms: int | None = None) -> str:
+    """The next timestamp for a local write; never goes backwards, even if the clock does."""
+    wall = int(time.time() * 1000) if now_ms is None else now_ms
+    state = session.get(HlcState, site_id)
+    if state is None:
+        state = HlcState(site_id=site_id, wall_ms=0, counter=0)
+        session.add(state)
+    if wall > state.wall_ms:
+        state.wall_ms, state.counter = wall, 0
+    else:
+        state.counter += 1
+    return format_hlc(state.wall_ms, state.counter)
+
+
+def observe(session: Session, site_id: str, remote: str, now_ms: int | None = None) -> str:
+    """Advance the local clock past a timestamp received from another site."""
+    wall = int(time.time() * 1000) if now_ms is None else now_ms
+    r_wall, r_counter = parse_hlc(remote)
+    state = session.get(HlcState, site_id)
+    if state is None:
+        state = HlcState(site_id=site_id, wall_ms=0, counter=0)
+        session.add(state)
+    new_wall = max(wall, state.wall_ms, r_wall)
+    if new_wall == state.wall_ms == r_wall:
+        state.counter = max(state.counter, r_counter) + 1
+    elif new_wall == state.wall_ms:
+        state.counter += 1
+    elif new_wall == r_wall:
+        state.counter = r_counter + 1
+    else:
+        state.counter = 0
+    state.wall_ms = new_wall
+    return format_hlc(state.wall_ms, state.counter)

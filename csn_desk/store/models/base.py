@@ -1,0 +1,17 @@
+"""Shared column helpers for the SQLModel tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field
+
+from csn_desk.ids import new_id, utcnow
+
+
+def id_field() -> str:
+    return Field(default_factory=new_id, primary_key=True, max_length=36)  # type: ignore[no-any-return]
+
+
+def created_field() -> datetime:
+    return Field(default_factory=utcnow)  # type: ignore[no-any-return]
