@@ -98,10 +98,11 @@ class Database:
     # -- units of work ----------------------------------------------------------------------
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only unit of work (a deferred transaction, rolled back at the end)."""
+        """A read-only unit of work: a deferred transaction, ended (not committed) on close.
+
+        Objects read stay usable after the block, detached with their loaded values."""
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
-            session.rollback()
 
     @contextlib.contextmanager
     def write(self, actor: Actor) -> Iterator[Writer]:
@@ -125,6 +126,10 @@ class Database:
 
     def key_file(self) -> KeyFile:
         return KeyFile.load(self.paths.key_file)
+
+    @staticmethod
+    def key_file_at(data_dir: Path) -> KeyFile:
+        return KeyFile.load(Database._existing(data_dir).key_file)
 
 
 def remove_data_dir(data_dir: Path) -> None:

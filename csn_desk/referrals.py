@@ -1,0 +1,124 @@
+"""Referrals (signposting outcomes) and their append-only events.
+
+A referral's status is never stored: it is the latest event, so two sites adding events at
+the same time never conflict; sync simply appends both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from csn_desk.errors import InvalidInput, NotFound
+from csn_desk.ids import utcnow
+from csn_desk.store.models import Enquiry, Organisation, Referral, ReferralEvent, Service
+from csn_desk.store.writes import Writer
+from csn_desk.vocab import vocab
+from csn_desk.workspace import Workspace
+
+FINAL_STATUSES = frozenset({"started", "declined", "not_eligible", "no_response", "closed"})
+
+
+@dataclass(frozen=True)
+class ReferralDraft:
+    kind: str
+    service_id: str | None = None
+    external_service: str | None = None
+    consent_to_share: bool = False
+    follow_up_due: date | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    referral_id: str
+    enquiry_id: str
+    follow_up_due: date
+    status: str
+    service_name: str
+    organisation_name: str
+    client_id: str | None
+
+
+def _check(draft: ReferralDraft) -> None:
+    vocab("referral_kinds").check(draft.kind, "referral kind")
+    if not draft.service_id and not (draft.external_service or "").strip():
+        raise InvalidInput("Choose a service from the directory or type the service's name.")
+    if draft.kind == "referred" and not draft.consent_to_share:
+        raise InvalidInput("A referral on the person's behalf needs their consent to share "
+                           "their details. Record it, or signpost instead.")
+
+
+def add_referrals(w: Writer, ws: Workspace, enquiry_id: str,
+                  drafts: Sequence[ReferralDraft]) -> list[str]:
+    """Within an open unit of work: create referrals, each with its first 'made' event."""
+    ids = []
+    for draft in drafts:
+        _check(draft)
+        if draft.service_id is not None and w.session.get(Service, draft.service_id) is None:
+            raise NotFound("That service is no longer in the directory; search again.")
+        ref = w.create(Referral(enquiry_id=enquiry_id, service_id=draft.service_id,
+                                external_service=(draft.external_service or None),
+                                kind=draft.kind, consent_to_share=draft.consent_to_share,
+                                follow_up_due=draft.follow_up_due))
+        w.create(ReferralEvent(referral_id=ref.id, status="made", at=utcnow(),
+                               user_id=ws.user.id, site_id=ws.site_id))
+        ids.append(ref.id)
+    return ids
+
+
+def record_referral(ws: Workspace, enquiry_id: str, draft: ReferralDraft) -> str:
+    with ws.db.write(ws.actor) as w:
+        enquiry = w.session.get(Enquiry, enquiry_id)
+        if enquiry is None or enquiry.organisation_id != ws.organisation_id:
+            raise NotFound("That enquiry was not found.")
+        return add_referrals(w, ws, enquiry_id, [draft])[0]
+
+
+def add_event(ws: Workspace, referral_id: str, status: str, note: str = "",
+              at: datetime | None = None) -> str:
+    """Append a status event (contacted, started, waiting list, ...)."""
+    vocab("referral_statuses").check(status, "referral status")
+    with ws.db.write(ws.actor) as w:
+        if w.session.get(Referral, referral_id) is None:
+            raise NotFound("That referral was not found.")
+        event = w.create(ReferralEvent(referral_id=referral_id, status=status, note=note.strip(),
+                                       at=at or utcnow(), user_id=ws.user.id,
+                                       site_id=ws.site_id))
+        return event.id
+
+
+def _latest_status():  # type: ignore[no-untyped-def]
+    return (select(ReferralEvent.status)
+            .where(ReferralEvent.referral_id == Referral.id)
+            .order_by(ReferralEvent.at.desc(), ReferralEvent.id.desc())  # type: ignore[attr-defined]
+            .limit(1).correlate(Referral).scalar_subquery())
+
+
+def referral_status(ws: Workspace, referral_id: str) -> str:
+    with ws.db.read() as s:
+        row = s.execute(select(_latest_status()).where(Referral.id == referral_id)).first()
+        if row is None:
+            raise NotFound("That referral was not found.")
+        return str(row[0])
+
+
+def follow_ups_due(ws: Workspace, by: date, limit: int = 500) -> list[FollowUpRow]:
+    """Referrals whose follow-up date has come and whose outcome is not yet known."""
+    status = _latest_status().label("status")
+    query = (select(Referral.id, Referral.enquiry_id, Referral.follow_up_due, status,
+                    Service.name, Organisation.name, Referral.external_service,
+                    Enquiry.client_id)
+             .join(Enquiry, Enquiry.id == Referral.enquiry_id)
+             .outerjoin(Service, Service.id == Referral.service_id)
+             .outerjoin(Organisation, Organisation.id == Service.organisation_id)
+             .where(Enquiry.organisation_id == ws.organisation_id,
+                    Referral.follow_up_due.is_not(None),  # type: ignore[union-attr]
+                    Referral.follow_up_due <= by)  # type: ignore[operator]
+             .order_by(Referral.follow_up_due, Referral.id))
+    with ws.db.read() as s:
+        rows = s.execute(query).all()
+    out = [FollowUpRow(r[0], r[1], r[2], r[3], r[4] or r[6] or "", r[5] or "", r[7])
+           for r in rows if r[3] not in FINAL_STATUSES]
+    return out[:limit]

@@ -1,0 +1,64 @@
+"""Controlled vocabularies (need categories, outcomes, roles, ...) loaded from resources/.
+
+One source of truth for the names users see: widgets, documents and reports take labels from
+here; the database stores only the stable codes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from csn_desk.errors import InvalidInput
+
+
+def resources_dir() -> Path:
+    """``resources/`` in a checkout, or its copy inside an installed wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_resources", here.parent / "resources"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("csn-desk resources folder not found")
+
+
+@dataclass(frozen=True)
+class Term:
+    code: str
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    name: str
+    title: str
+    terms: tuple[Term, ...]
+
+    @property
+    def codes(self) -> list[str]:
+        return [t.code for t in self.terms]
+
+    def label(self, code: str) -> str:
+        for t in self.terms:
+            if t.code == code:
+                return t.label
+        return code
+
+    def check(self, code: str, field: str | None = None) -> str:
+        """Return ``code`` if it belongs here; otherwise a plain message naming the field."""
+        if code not in self.codes:
+            raise InvalidInput(f"'{code}' is not a valid {field or self.title.lower()}. "
+                               f"Choose one of: {', '.join(self.codes)}.")
+        return code
+
+
+@cache
+def vocab(name: str) -> Vocabulary:
+    raw = json.loads((resources_dir() / "vocab" / f"{name}.json").read_text(encoding="utf-8"))
+    terms = tuple(Term(i["code"], i["label"], i.get("description", "")) for i in raw["items"])
+    return Vocabulary(raw["name"], raw["title"], terms)
+
+
+def all_vocabularies() -> list[Vocabulary]:
+    return [vocab(p.stem) for p in sorted((resources_dir() / "vocab").glob("*.json"))]
