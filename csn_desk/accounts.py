@@ -65,7 +65,7 @@ def _workspace(db: Database, username: str) -> Workspace:
         if user is None or not user.active:
             db.close()
             raise UnknownUser(username)
-        settings = dict(s.execute(select(LocalSetting.key, LocalSetting.value)).tuples().all())
+        settings = {k: v for k, v in s.execute(select(LocalSetting.key, LocalSetting.value))}
         site = s.get(Site, settings[SITE_ID])
         org = s.get(Organisation, settings[ORGANISATION_ID])
         info = UserInfo(user.id, user.username, user.display_name, user.role, user.site_id)

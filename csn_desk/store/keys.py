@@ -94,8 +94,16 @@ class Slot:
         if kdf["name"] != "argon2id":
             raise ValueError("unknown kdf")
         params = KdfParams(int(kdf["iterations"]), int(kdf["lanes"]), int(kdf["memory_kib"]))
-        return cls(name=str(data["name"]), salt=_unb64(data["salt"]), nonce=_unb64(data["nonce"]),
+        slot = cls(name=str(data["name"]), salt=_unb64(data["salt"]), nonce=_unb64(data["nonce"]),
                    wrapped=_unb64(data["wrapped"]), kdf=params)
+        # A damaged or hostile file must be refused here (as DamagedKeyFile), not fail later
+        # inside Argon2/AES-GCM with a raw error, nor make unlocking take hours or all memory.
+        if not (1 <= params.iterations <= 64 and 1 <= params.lanes <= 64
+                and 8 * params.lanes <= params.memory_kib <= 4 * 1024 * 1024
+                and len(slot.salt) >= 16 and len(slot.nonce) == 12
+                and len(slot.wrapped) == DB_KEY_BYTES + 16):
+            raise ValueError("slot parameters out of range")
+        return slot
 
 
 def new_recovery_key() -> str:

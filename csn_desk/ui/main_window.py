@@ -1,0 +1,183 @@
+"""The main window: navigation on the left, the chosen page on the right, who/where/sync in
+the status bar. Which pages a user sees comes from ``navigation.ROLE_PAGES``.
+
+Feature work registers its page in ``PAGE_FACTORIES``; a page not registered yet shows a
+placeholder that says which work brings it. Size, position and the splitter are remembered
+in QSettings (no personal data there)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from csn_desk.ui import settings, theme
+from csn_desk.ui.login import demo_banner
+from csn_desk.ui.navigation import NavItem, items_for_role
+from csn_desk.ui.tasks import TaskRunner
+from csn_desk.ui.today.page import TodayPage
+from csn_desk.vocab import vocab
+from csn_desk.workspace import Workspace
+
+PageFactory = Callable[[Workspace, TaskRunner], QWidget]
+PAGE_FACTORIES: dict[str, PageFactory] = {"today": TodayPage}
+GEOMETRY_KEY = "main_window/geometry"
+STATE_KEY = "main_window/state"
+SPLITTER_KEY = "main_window/splitter"
+SYNC_NOT_SET_UP = "Sync: not set up"
+
+
+def placeholder_page(item: NavItem) -> QWidget:
+    page = QWidget()
+    heading = QLabel(item.label)
+    heading.setObjectName("heading")
+    text = QLabel(f"This page arrives with {item.arrives_with}.")
+    text.setWordWrap(True)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(16, 16, 16, 16)
+    layout.addWidget(heading)
+    layout.addWidget(text)
+    layout.addStretch(1)
+    return page
+
+
+class MainWindow(QMainWindow):
+    sign_out_requested = Signal()
+
+    def __init__(self, ws: Workspace, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws, self.runner = ws, runner
+        self.setObjectName("mainWindow")
+        title = f"csn-desk – {ws.site_name}" if ws.site_name else "csn-desk"
+        self.setWindowTitle(title + (" – DEMO DATA" if ws.demo else ""))
+
+        self.nav_items = items_for_role(ws.user.role)
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Pages")
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
+        for item in self.nav_items:
+            entry = QListWidgetItem(item.label)
+            entry.setData(Qt.ItemDataRole.UserRole, item.key)
+            entry.setToolTip(f"{item.label} ({item.shortcut})")
+            self.nav.addItem(entry)
+            factory = PAGE_FACTORIES.get(item.key)
+            page = factory(ws, runner) if factory else placeholder_page(item)
+            self.pages[item.key] = page
+            self.stack.addWidget(page)
+            QShortcut(QKeySequence(item.shortcut), self, lambda k=item.key: self.show_page(k))
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.setMinimumWidth(160)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([220, 780])
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 0)
+        if ws.demo:
+            layout.addWidget(demo_banner())
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self._build_status_bar()
+        self._build_menus()
+        self.nav.setCurrentRow(0)
+        self.resize(1100, 720)
+        self._restore_layout()
+        self.nav.setFocus()
+
+    # -- pages ----------------------------------------------------------------------------
+    def page_keys(self) -> list[str]:
+        return [item.key for item in self.nav_items]
+
+    def show_page(self, key: str) -> None:
+        keys = self.page_keys()
+        if key in keys:
+            self.nav.setCurrentRow(keys.index(key))
+
+    def current_page_key(self) -> str:
+        return self.page_keys()[self.nav.currentRow()]
+
+    # -- chrome ---------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        role = vocab("roles").label(self.ws.user.role)
+        self.user_label = QLabel(f"Signed in: {self.ws.user.display_name} ({role})")
+        self.site_label = QLabel(f"Site: {self.ws.site_name}")
+        self.sync_label = QLabel(SYNC_NOT_SET_UP)
+        self.busy_label = QLabel("")
+        bar = self.statusBar()
+        bar.addWidget(self.user_label)
+        bar.addWidget(self.site_label)
+        bar.addWidget(self.busy_label, 1)
+        bar.addPermanentWidget(self.sync_label)
+        self.runner.busy_changed.connect(
+            lambda busy: self.busy_label.setText("Working..." if busy else ""))
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        sign_out = QAction("&Sign out", self)
+        sign_out.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        sign_out.triggered.connect(self.sign_out_requested.emit)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(sign_out)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        size_menu = view_menu.addMenu("&Text size")
+        group = QActionGroup(self)
+        current = settings.text_scale()
+        self.text_size_actions: dict[int, QAction] = {}
+        for percent in theme.TEXT_SCALES:
+            action = QAction(f"{percent}%", self, checkable=True)
+            action.setChecked(percent == current)
+            action.triggered.connect(lambda _checked=False, p=percent: self.set_text_scale(p))
+            group.addAction(action)
+            size_menu.addAction(action)
+            self.text_size_actions[percent] = action
+
+    def set_text_scale(self, percent: int) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            percent = theme.apply_text_scale(app, percent)
+        settings.set_text_scale(percent)
+        if percent in self.text_size_actions:
+            self.text_size_actions[percent].setChecked(True)
+
+    # -- layout memory --------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        if (geometry := settings.load_bytes(GEOMETRY_KEY)) is not None:
+            self.restoreGeometry(geometry)
+        if (state := settings.load_bytes(STATE_KEY)) is not None:
+            self.restoreState(state)
+        if (sizes := settings.load_bytes(SPLITTER_KEY)) is not None:
+            self.splitter.restoreState(sizes)
+
+    def save_layout(self) -> None:
+        settings.save_bytes(GEOMETRY_KEY, self.saveGeometry())
+        settings.save_bytes(STATE_KEY, self.saveState())
+        settings.save_bytes(SPLITTER_KEY, self.splitter.saveState())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_layout()
+        super().closeEvent(event)

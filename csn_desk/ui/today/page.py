@@ -1,0 +1,119 @@
+"""The Today page: how many enquiries today, follow-ups due, and the latest enquiries.
+
+Everything is loaded through the task runner's database thread; the page shows "Loading..."
+meanwhile and a plain sentence if loading fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from csn_desk.ui.tasks import TaskRunner
+from csn_desk.ui.today.data import TodaySummary, load_today
+from csn_desk.ui.today.model import EnquiryTableModel
+from csn_desk.workspace import Workspace
+
+
+def _count_text(count: int, capped: bool) -> str:
+    return f"{count}+" if capped else str(count)
+
+
+class TodayPage(QWidget):
+    def __init__(self, ws: Workspace, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws, self.runner = ws, runner
+        self.summary: TodaySummary | None = None
+        self.loads = 0  # completed loads, for tests and the status line
+
+        self.heading = QLabel(f"Today at {ws.site_name}" if ws.site_name else "Today")
+        self.heading.setObjectName("heading")
+        self.date_label = QLabel("")
+        self.enquiries_today = QLabel("Enquiries today: loading...")
+        self.enquiries_today.setObjectName("figure")
+        self.follow_ups = QLabel("Follow-ups due (today or earlier): loading...")
+        self.follow_ups.setObjectName("figure")
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.refresh_button = QPushButton("&Refresh")
+        self.refresh_button.setToolTip("Load the latest figures again (F5)")
+        self.refresh_button.setAccessibleName("Refresh today's figures")
+        self.refresh_button.clicked.connect(self.refresh)
+        QShortcut(QKeySequence("F5"), self, self.refresh)
+
+        self.model = EnquiryTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Latest enquiries")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        latest = QLabel("&Latest enquiries")
+        latest.setObjectName("subheading")
+        latest.setBuddy(self.table)
+
+        figures = QHBoxLayout()
+        figures.addWidget(self.enquiries_today)
+        figures.addSpacing(32)
+        figures.addWidget(self.follow_ups)
+        figures.addStretch(1)
+        figures.addWidget(self.refresh_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        layout.setSpacing(10)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.date_label)
+        layout.addLayout(figures)
+        layout.addWidget(self.status)
+        layout.addWidget(latest)
+        layout.addWidget(self.table, 1)
+        runner.data_changed.connect(self._on_data_changed)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.status.setText("Loading the latest figures...")
+        self.refresh_button.setEnabled(False)
+        ws = self.ws
+        self.runner.run_db(lambda _state: load_today(ws), on_done=self._show,
+                           on_error=self._failed, owner=self)
+
+    def _on_data_changed(self, what: str) -> None:
+        if what in ("enquiries", "referrals", "all"):
+            self.refresh()
+
+    def _show(self, summary: Any) -> None:
+        self.summary = summary
+        self.date_label.setText(f"{summary.day:%A %d %B %Y}")
+        self.enquiries_today.setText(
+            "Enquiries today: "
+            f"{_count_text(summary.enquiries_today, summary.enquiries_today_capped)}")
+        self.follow_ups.setText(
+            "Follow-ups due (today or earlier): "
+            f"{_count_text(summary.follow_ups_due, summary.follow_ups_capped)}")
+        self.model.set_rows(summary.latest, summary.day)
+        self.status.setText("" if summary.latest else "No enquiries have been logged yet.")
+        self.status.setVisible(bool(self.status.text()))
+        self.refresh_button.setEnabled(True)
+        self.loads += 1
+
+    def _failed(self, sentence: str) -> None:
+        self.status.setText(f"Could not load today's figures. {sentence}")
+        self.status.setVisible(True)
+        self.refresh_button.setEnabled(True)
