@@ -31,20 +31,33 @@ class CheckResult:
         return f"{'OK  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
 
 
-def _pragma_rows(db: Database, sql: str) -> list[tuple[Any, ...]]:
-    """Run a PRAGMA on a raw pooled connection (these are not SQL SQLAlchemy should parse)."""
+@contextlib.contextmanager
+def _dbapi(db: Database) -> Iterator[Any]:
+    """A raw pooled SQLCipher connection, thrown away (not pooled again) after any error:
+    SQLCipher keeps a failed page decryption as a sticky error on that connection."""
     raw = db.engine.raw_connection()
     try:
-        dbapi: Any = raw.driver_connection
-        return [tuple(r) for r in dbapi.execute(sql).fetchall()]
+        yield raw.driver_connection
+    except BaseException:
+        raw.invalidate()
+        raise
     finally:
         raw.close()
 
 
-def _summary(rows: list[str]) -> str:
-    shown = "; ".join(rows[:MAX_DETAIL_ROWS])
-    more = len(rows) - MAX_DETAIL_ROWS
-    return shown + (f" (and {more} more)" if more > 0 else "")
+def _pragma_rows(db: Database, sql: str) -> list[tuple[Any, ...]]:
+    """Run a PRAGMA on a raw connection (these are not SQL SQLAlchemy should parse)."""
+    with _dbapi(db) as conn:
+        return [tuple(r) for r in conn.execute(sql).fetchall()]
+
+
+def _summary(rows: list[str]) -> tuple[int, str]:
+    """How many problems, and the first few on one line (SQLite may pack several in a row)."""
+    lines = [line.strip() for row in rows for line in row.splitlines()
+             if line.strip() and not line.startswith("*** in database")]
+    shown = "; ".join(lines[:MAX_DETAIL_ROWS])
+    more = len(lines) - MAX_DETAIL_ROWS
+    return len(lines), shown + (f" (and {more} more)" if more > 0 else "")
 
 
 def check_cipher_integrity(db: Database) -> CheckResult:
@@ -54,17 +67,19 @@ def check_cipher_integrity(db: Database) -> CheckResult:
     in the WAL are first copied into it by a passive checkpoint (which never blocks another
     process and changes no data, only where it is stored)."""
     name = "cipher integrity (page HMACs)"
-    raw = db.engine.raw_connection()
-    try:
-        dbapi: Any = raw.driver_connection
-        dbapi.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        problems = [str(r[0]) for r in dbapi.execute("PRAGMA cipher_integrity_check")]
-        pages = int(dbapi.execute("PRAGMA page_count").fetchone()[0])
-    finally:
-        raw.close()
-    if problems:
-        return CheckResult(name, False, f"{len(problems)} problem(s): {_summary(problems)}")
+    with _dbapi(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
+        pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+        if problems:
+            raise _Found(problems)  # also discards this connection
     return CheckResult(name, True, f"all {pages} pages verified")
+
+
+class _Found(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("problems found")
+        self.problems = problems
 
 
 def check_sqlite_integrity(db: Database) -> CheckResult:

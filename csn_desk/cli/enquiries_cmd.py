@@ -6,6 +6,7 @@ import argparse
 
 from csn_desk.cli.common import add_common, open_workspace
 from csn_desk.enquiries import list_enquiries
+from csn_desk.timefmt import uk_datetime
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,7 +23,7 @@ def run_list(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         rows = list_enquiries(ws, month=args.month, limit=args.limit)
     for row in rows:
-        print(f"{row.id}\t{row.received_at:%Y-%m-%d %H:%M}\t{row.site_name}\t"
+        print(f"{row.id}\t{uk_datetime(row.received_at)}\t{row.site_name}\t"
               f"{','.join(row.need_codes)}")
     if not rows:
         print("No enquiries found.")

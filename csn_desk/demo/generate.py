@@ -9,9 +9,10 @@ Deterministic: the same seed and anchor date give the same records, ids included
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import random
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -61,11 +62,25 @@ class _Ids:
         rand = self.rng.getrandbits(74)
         value = (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (
             rand & ((1 << 62) - 1))
-        return str(uuid.UUID(int=value))
+        h = f"{value:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _ts(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    """The text form SQLAlchemy stores for a UTC datetime (``when`` is already UTC)."""
+    return when.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+class _Pick:
+    """Weighted choice with precomputed cumulative weights (much faster than choices())."""
+
+    def __init__(self, rng: random.Random, items: list[Any], weights: list[float]) -> None:
+        self.rng, self.items = rng, items
+        self.cum = list(itertools.accumulate(weights))
+        self.total = self.cum[-1]
+
+    def __call__(self) -> Any:
+        return self.items[bisect.bisect_right(self.cum, self.rng.random() * self.total)]
 
 
 def _age_band(age: int) -> str:
@@ -245,7 +260,7 @@ def _directory(con: Any, rng: random.Random, ids: _Ids, start: datetime, n_servi
 
 def _clients(con: Any, rng: random.Random, ids: _Ids, ws: Workspace, start: datetime,
              n_clients: int, summary: DemoSummary, report: Progress) -> list[str]:
-    from csn_desk.clients import make_client_keys
+    from csn_desk.names import make_client_keys
 
     w = words()
     client_ids: list[str] = []
@@ -291,13 +306,18 @@ def _enquiries(con: Any, rng: random.Random, ids: _Ids, ws: Workspace, site_ids:
     children always follow their parents and an interrupted run keeps whole enquiries."""
     w = words()
     need_codes = vocab("needs").codes
-    need_weights = [9, 6, 5, 6, 5, 3, 3, 2, 1, 1, 2, 5, 8, 4, 4, 2, 5, 3, 4, 1][:len(need_codes)]
-    channels, ch_w = ["walk_in", "phone", "letter", "email", "outreach"], [6, 5, 1, 1, 1]
-    enquirers, en_w = ["self", "family_carer", "professional"], [6, 3, 1]
-    routes, rt_w = ["self_help", "supported", "la_assessment"], [5, 4, 1]
-    bands, band_w = ["50_64", "65_79", "80_plus", "35_49", "18_34", "unknown"], [2, 5, 4, 1, 1, 1]
+    need = _Pick(rng, need_codes, [9, 6, 5, 6, 5, 3, 3, 2, 1, 1, 2, 5, 8, 4, 4, 2, 5, 3, 4, 1])
+    n_needs = _Pick(rng, [1, 2, 3], [3, 5, 2])
+    outcome_of = _Pick(rng, ["met", "partly_met", "unmet", "open"], [6, 2, 1, 1])
+    channel = _Pick(rng, ["walk_in", "phone", "letter", "email", "outreach"], [6, 5, 1, 1, 1])
+    enquirer = _Pick(rng, ["self", "family_carer", "professional"], [6, 3, 1])
+    route = _Pick(rng, ["self_help", "supported", "la_assessment"], [5, 4, 1])
+    band = _Pick(rng, ["50_64", "65_79", "80_plus", "35_49", "18_34", "unknown"],
+                 [2, 5, 4, 1, 1, 1])
+    n_refs = _Pick(rng, [0, 1, 2], [2, 6, 2])
     unmet = vocab("unmet_reasons").codes
-    span = (end - start).total_seconds()
+    days = (end - start).days
+    cutoff = end - timedelta(days=30)
     summary.samples["notes"] = [note for note in w["notes"] if note]
     done = 0
     while done < n:
@@ -307,24 +327,24 @@ def _enquiries(con: Any, rng: random.Random, ids: _Ids, ws: Workspace, site_ids:
         refs: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
         for _ in range(size):
-            when = start + timedelta(seconds=rng.random() * span)
-            if when.weekday() >= 5:  # counters are open on weekdays
-                when -= timedelta(days=when.weekday() - 4)
+            day = start + timedelta(days=rng.randrange(days))
+            if day.weekday() >= 5:  # counters are open on weekdays
+                day -= timedelta(days=day.weekday() - 4)
+            # 09:00-17:00 UK time is 08:00/09:00-16:00/17:00 UTC; 09:00-16:00 UTC is inside both
+            when = day.replace(hour=9, minute=0) + timedelta(seconds=rng.randrange(7 * 3600))
             eid = ids.at(when)
             client = rng.choice(clients) if rng.random() < 0.45 else None
-            for code in dict.fromkeys(rng.choices(need_codes, need_weights, k=rng.choices([1, 2, 3],
-                                                                                  [3, 5, 2])[0])):
-                outcome = rng.choices(["met", "partly_met", "unmet", "open"], [6, 2, 1, 1])[0]
+            for code in dict.fromkeys(need() for _k in range(n_needs())):
+                outcome = outcome_of()
                 reason = rng.choice(unmet) if outcome in ("unmet", "partly_met") else None
                 needs.append((ids.at(when), eid, code, outcome, reason))
-            for _r in range(rng.choices([0, 1, 2], [2, 6, 2])[0]):
+            for _r in range(n_refs()):
                 _referral(rng, ids, eid, when, services, end, refs, events)
             enq.append((eid, ws.organisation_id, rng.choice(site_ids), ws.user.id, _ts(when),
-                        rng.choices(channels, ch_w)[0], rng.choices(enquirers, en_w)[0], client,
-                        rng.choices(bands, band_w)[0], rng.choice(w["postcode_districts"]),
-                        rng.choices(routes, rt_w)[0], rng.choice(w["notes"]),
+                        channel(), enquirer(), client, band(),
+                        rng.choice(w["postcode_districts"]), route(), rng.choice(w["notes"]),
                         rng.choice([5, 10, 15, 20, 30, 45, 60]),
-                        "closed" if when < end - timedelta(days=30) else "open"))
+                        "closed" if when < cutoff else "open"))
         con.execute("BEGIN IMMEDIATE")
         try:
             con.executemany(_SQL_ENQUIRY, enq)
@@ -357,7 +377,7 @@ def _referral(rng: random.Random, ids: _Ids, eid: str, when: datetime, services:
               end: datetime, ref_rows: list[tuple[Any, ...]],
               event_rows: list[tuple[Any, ...]]) -> None:
     rid = ids.at(when)
-    kind = rng.choices(["information", "signposted", "referred", "booked"], [2, 5, 3, 1])[0]
+    kind = _KINDS[bisect.bisect_right(_KIND_CUM, rng.random() * _KIND_CUM[-1])]
     due = (when + timedelta(days=14)).date()
     ref_rows.append((rid, eid, rng.choice(services), kind, int(kind in ("referred", "booked")),
                      due.isoformat(), _ts(when)))
@@ -370,8 +390,13 @@ def _referral(rng: random.Random, ids: _Ids, eid: str, when: datetime, services:
         event_rows.append((ids.at(later), rid, status, "", _ts(later)))
 
 
+_KINDS = ["information", "signposted", "referred", "booked"]
+_KIND_CUM = list(itertools.accumulate([2, 5, 3, 1]))
+_STORIES = [[], ["contacted"], ["contacted", "started"], ["started"],
+            ["contacted", "waiting_list"], ["contacted", "waiting_list", "started"],
+            ["declined"], ["not_eligible"], ["no_response"]]
+_STORY_CUM = list(itertools.accumulate([2, 1, 5, 3, 1, 1, 1, 1, 1]))
+
+
 def _story(rng: random.Random) -> list[str]:
-    return rng.choices([[], ["contacted"], ["contacted", "started"], ["started"],
-                        ["contacted", "waiting_list"], ["contacted", "waiting_list", "started"],
-                        ["declined"], ["not_eligible"], ["no_response"]],
-                       [2, 1, 5, 3, 1, 1, 1, 1, 1])[0]
+    return _STORIES[bisect.bisect_right(_STORY_CUM, rng.random() * _STORY_CUM[-1])]

@@ -51,6 +51,10 @@ def make_engine(path: Path, key: bytes) -> Engine:
     """
     engine = create_engine(
         "sqlite://",
+        # The dialect must know its DBAPI is sqlcipher3, not the stdlib sqlite3: otherwise
+        # driver errors escape unwrapped (no sqlalchemy.exc.IntegrityError) and feature
+        # checks read the wrong SQLite version.
+        module=sqlcipher3,
         creator=lambda: connect(path, key),
         poolclass=QueuePool,
         pool_size=4,

@@ -21,7 +21,7 @@ from csn_desk.ui import settings, theme
 from csn_desk.ui.login import LoginWindow, demo_banner
 from csn_desk.ui.main_window import MainWindow
 from csn_desk.ui.single_instance import ALREADY_OPEN, SingleInstance
-from csn_desk.ui.tasks import TaskRunner, error_sentence
+from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
 
 NO_DATA = ("There is no csn-desk data in this folder yet. The set-up wizard comes with the "
@@ -99,9 +99,11 @@ class PreparingDemo(QWidget):
 class AppController(QObject):
     """Owns the task runner, the open workspace and whichever window is showing."""
 
-    def __init__(self, data_dir: Path, demo: bool, guard: SingleInstance) -> None:
+    def __init__(self, data_dir: Path, demo: bool, guard: SingleInstance, *,
+                 demo_enquiries: int = 3000) -> None:
         super().__init__()
         self.data_dir, self.demo, self.guard = data_dir, demo, guard
+        self.demo_enquiries = demo_enquiries
         self.runner = TaskRunner()
         self.window: QWidget | None = None
         self.ws: Workspace | None = None
@@ -116,11 +118,11 @@ class AppController(QObject):
             self.exit_code = 1
             return False
         self._show(PreparingDemo())
-        data_dir = self.data_dir
+        data_dir, count = self.data_dir, self.demo_enquiries
 
         def make(_state: Any) -> None:
             from csn_desk.demo import ensure_demo
-            ensure_demo(data_dir)
+            ensure_demo(data_dir, enquiries=count)
 
         self.runner.run_db(make, on_done=lambda _r: self.show_login(),
                            on_error=self._fatal)
