@@ -49,8 +49,8 @@ def initialise(data_dir: Path, *, site_name: str, organisation_name: str, admin_
     with db.write(actor) as w:
         w.create(org)
         w.create(site)
-        user = w.create(User(site_id=site.id, username=username,
-                             display_name=(admin_display_name or username), role="admin"))
+        w.create(User(site_id=site.id, username=username,
+                      display_name=(admin_display_name or username), role="admin"))
         w.session.add(LocalSetting(key=SITE_ID, value=site.id))
         w.session.add(LocalSetting(key=ORGANISATION_ID, value=org.id))
         if demo:

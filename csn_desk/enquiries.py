@@ -128,7 +128,8 @@ def _month_bounds(month: str) -> tuple[datetime, datetime]:
     try:
         start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
     except ValueError:
-        raise InvalidInput(f"'{month}' is not a month; write it as YYYY-MM, e.g. 2026-10.") from None
+        raise InvalidInput(
+            f"'{month}' is not a month; write it as YYYY-MM, e.g. 2026-10.") from None
     end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(
         month=start.month + 1)
     return start, end

@@ -9,7 +9,8 @@ counts only, never values from the rows (they may be personal data).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,24 +32,33 @@ class CheckResult:
         return f"{'OK  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
 
 
+class _Raw:
+    """A raw pooled SQLCipher connection that can be marked for discarding."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.discard = False
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.conn.execute(sql).fetchall()]
+
+
 @contextlib.contextmanager
-def _dbapi(db: Database) -> Iterator[Any]:
-    """A raw pooled SQLCipher connection, thrown away (not pooled again) after any error:
-    SQLCipher keeps a failed page decryption as a sticky error on that connection."""
-    raw = db.engine.raw_connection()
+def _raw(db: Database) -> Iterator[_Raw]:
+    """PRAGMAs run on the DB-API connection (not SQL for SQLAlchemy to parse). SQLCipher
+    keeps a failed page decryption as a sticky error on its connection, so after any error
+    or damage found, the connection is thrown away rather than pooled for the next check."""
+    pooled = db.engine.raw_connection()
+    handle = _Raw(pooled.driver_connection)
     try:
-        yield raw.driver_connection
+        yield handle
     except BaseException:
-        raw.invalidate()
+        handle.discard = True
         raise
     finally:
-        raw.close()
-
-
-def _pragma_rows(db: Database, sql: str) -> list[tuple[Any, ...]]:
-    """Run a PRAGMA on a raw connection (these are not SQL SQLAlchemy should parse)."""
-    with _dbapi(db) as conn:
-        return [tuple(r) for r in conn.execute(sql).fetchall()]
+        if handle.discard:
+            pooled.invalidate()
+        pooled.close()
 
 
 def _summary(rows: list[str]) -> tuple[int, str]:
@@ -61,47 +71,47 @@ def _summary(rows: list[str]) -> tuple[int, str]:
 
 
 def check_cipher_integrity(db: Database) -> CheckResult:
-    """SQLCipher's page HMACs: detects tampering or damage of the encrypted file.
+    """SQLCipher's page HMACs: detects tampering with, or damage to, the encrypted file.
 
     ``cipher_integrity_check`` reads the main database file only, so committed pages still
-    in the WAL are first copied into it by a passive checkpoint (which never blocks another
-    process and changes no data, only where it is stored)."""
+    in the WAL are first copied into it by a passive checkpoint (it never waits for another
+    process and changes no data, only where it is kept)."""
     name = "cipher integrity (page HMACs)"
-    with _dbapi(db) as conn:
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
-        pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    with _raw(db) as raw:
+        raw.rows("PRAGMA wal_checkpoint(PASSIVE)")
+        problems = [str(r[0]) for r in raw.rows("PRAGMA cipher_integrity_check")]
         if problems:
-            raise _Found(problems)  # also discards this connection
+            raw.discard = True
+            count, shown = _summary(problems)
+            return CheckResult(name, False, f"{count} damaged page(s): {shown}")
+        pages = int(raw.rows("PRAGMA page_count")[0][0])
     return CheckResult(name, True, f"all {pages} pages verified")
-
-
-class _Found(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("problems found")
-        self.problems = problems
 
 
 def check_sqlite_integrity(db: Database) -> CheckResult:
     name = "SQLite integrity"
-    rows = [str(r[0]) for r in _pragma_rows(db, "PRAGMA integrity_check")]
-    if rows == ["ok"]:
-        return CheckResult(name, True, "ok")
-    return CheckResult(name, False, f"{len(rows)} problem(s): {_summary(rows)}")
+    with _raw(db) as raw:
+        rows = [str(r[0]) for r in raw.rows("PRAGMA integrity_check")]
+        if rows == ["ok"]:
+            return CheckResult(name, True, "ok")
+        raw.discard = True
+    count, shown = _summary(rows)
+    return CheckResult(name, False, f"{count} problem(s): {shown}")
 
 
 def check_foreign_keys(db: Database) -> CheckResult:
-    """Rows whose reference points nowhere (``foreign_key_check`` returns only those)."""
+    """Rows whose reference points nowhere (``foreign_key_check`` lists only those)."""
     name = "foreign keys"
-    rows = _pragma_rows(db, "PRAGMA foreign_key_check")
+    with _raw(db) as raw:
+        rows = raw.rows("PRAGMA foreign_key_check")
     if not rows:
         return CheckResult(name, True, "every reference resolves")
-    by_table: dict[str, int] = {}
+    by_link: dict[str, int] = {}
     for table, _rowid, parent, _fk in rows:
-        key = f"{table} -> {parent}"
-        by_table[key] = by_table.get(key, 0) + 1
-    parts = [f"{k} ({n})" for k, n in sorted(by_table.items())]
-    return CheckResult(name, False, f"{len(rows)} broken reference(s): {_summary(parts)}")
+        link = f"{table} -> {parent}"
+        by_link[link] = by_link.get(link, 0) + 1
+    _count, shown = _summary([f"{link} ({n})" for link, n in sorted(by_link.items())])
+    return CheckResult(name, False, f"{len(rows)} broken reference(s): {shown}")
 
 
 def check_audit_chain(db: Database) -> CheckResult:
@@ -118,8 +128,8 @@ def check_schema(db: Database) -> CheckResult:
     current, head = migrate.current_revision(db.engine), migrate.head_revision()
     if current == head:
         return CheckResult(name, True, f"at the latest revision ({head})")
-    return CheckResult(name, False, f"at revision {current}, this version of csn-desk "
-                                    f"expects {head}")
+    return CheckResult(name, False,
+                       f"at revision {current}; this version of csn-desk expects {head}")
 
 
 CHECKS: list[tuple[str, Callable[[Database], CheckResult]]] = [
@@ -137,7 +147,7 @@ def run_checks(db: Database) -> list[CheckResult]:
     for name, check in CHECKS:
         try:
             results.append(check(db))
-        except Exception as exc:  # report, never crash: the message could carry row data
+        except Exception as exc:  # report, never crash; the message could quote row data
             results.append(CheckResult(name, False, f"could not run ({type(exc).__name__})"))
     return results
 

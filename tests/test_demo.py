@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from csn_desk.accounts import sign_in
 from csn_desk.demo import DEMO_PASSPHRASE, DEMO_USERNAME, ensure_demo
 from csn_desk.demo.generate import create_demo
-from csn_desk.accounts import sign_in
 from csn_desk.enquiries import list_enquiries
 from csn_desk.workspace import Workspace
 

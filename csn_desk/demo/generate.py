@@ -141,6 +141,9 @@ def generate(ws: Workspace, *, enquiries: int, seed: int = 1, anchor: date | Non
         if enquiries:
             _enquiries(con, rng, ids, ws, site_ids, service_ids, client_ids, start, end,
                        enquiries, summary, report)
+        # Fresh statistics so the query planner knows the tables are now large.
+        con.execute("PRAGMA analysis_limit = 1000")
+        con.execute("ANALYZE")
     finally:
         raw.close()
     return summary
@@ -319,6 +322,10 @@ def _enquiries(con: Any, rng: random.Random, ids: _Ids, ws: Workspace, site_ids:
     days = (end - start).days
     cutoff = end - timedelta(days=30)
     summary.samples["notes"] = [note for note in w["notes"] if note]
+    # Generated in time order, so time-ordered ids and dates append to the indexes instead of
+    # splitting pages all over a large tree (a million enquiries: minutes, not an hour).
+    day_offsets = sorted(rng.randrange(days) for _ in range(n))
+    con.execute("PRAGMA cache_size = -131072")  # 128 MiB while bulk loading
     done = 0
     while done < n:
         size = min(CHUNK // 2, n - done)
@@ -326,8 +333,8 @@ def _enquiries(con: Any, rng: random.Random, ids: _Ids, ws: Workspace, site_ids:
         needs: list[tuple[Any, ...]] = []
         refs: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
-        for _ in range(size):
-            day = start + timedelta(days=rng.randrange(days))
+        for offset in day_offsets[done:done + size]:
+            day = start + timedelta(days=offset)
             if day.weekday() >= 5:  # counters are open on weekdays
                 day -= timedelta(days=day.weekday() - 4)
             # 09:00-17:00 UK time is 08:00/09:00-16:00/17:00 UTC; 09:00-16:00 UTC is inside both
@@ -360,6 +367,7 @@ def _enquiries(con: Any, rng: random.Random, ids: _Ids, ws: Workspace, site_ids:
         summary.referrals += len(refs)
         summary.events += len(events)
         report("enquiries", done, n)
+    con.execute("PRAGMA cache_size = -2000")  # back to SQLite's default for pooled use
 
 
 _SQL_ENQUIRY = ("INSERT INTO enquiry (id, organisation_id, site_id, user_id, received_at, "

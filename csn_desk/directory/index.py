@@ -50,8 +50,8 @@ def rebuild_search_index(session: Session) -> int:
     keep it current). Returns the number of services indexed."""
     session.execute(text("DELETE FROM service_search"))
     session.execute(text("DELETE FROM service_search_row"))
-    session.execute(text(
-        "INSERT INTO service_search_row (service_id) SELECT id FROM service ORDER BY id"))
+    session.execute(text("INSERT INTO service_search_row (service_id, sort_name) "
+                         "SELECT id, name FROM service ORDER BY id"))
     session.execute(text(
         "INSERT INTO service_search (rowid, service_id, name, organisation, categories, "
         "description) SELECT r.id, s.id, s.name, "

@@ -27,7 +27,8 @@ MAX_QUERY_CHARS = 200
 MAX_TOKENS = 8
 MAX_TOKEN_CHARS = 40
 SUMMARY_CHARS = 160
-HIDDEN_STATUSES = ("defunct", "inactive")
+CANDIDATES_FILTERED = 8  # with filters, rank this many times ``limit`` before joining
+CANDIDATES_SPARE = 20
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def _person_ages(f: SearchFilters) -> tuple[int, int] | None:
 def _where(f: SearchFilters, params: dict[str, Any]) -> list[str]:
     clauses = []
     if not f.include_inactive:
-        clauses.append("s.status NOT IN ('defunct', 'inactive')")
+        clauses.append("s.status NOT IN ('defunct', 'inactive')")  # always first
     if f.category is not None:
         params["category"], params["vocabulary"] = f.category, NEED_VOCABULARY
         clauses.append("EXISTS (SELECT 1 FROM service_taxonomy t WHERE t.service_id = s.id "
@@ -131,21 +132,40 @@ _COLUMNS = ("s.id, s.name, coalesce(o.name, ''), s.description, s.status, s.atte
 
 
 def _ranked(conn: Connection, expr: str, f: SearchFilters, limit: int) -> list[Any]:
+    """Rank inside FTS5 first and join only the best candidates, so a one-letter prefix that
+    matches most of the directory does not cost a join per match. If the filters leave too
+    few of the candidates, rank everything that matches instead."""
     params: dict[str, Any] = {"q": expr, "limit": limit}
-    where = " AND ".join(["service_search MATCH :q", *_where(f, params)])
-    sql = (f"SELECT {_COLUMNS}, f.rank FROM service_search f "
-           "JOIN service s ON s.id = f.service_id "
-           "LEFT JOIN organisation o ON o.id = s.organisation_id "
-           f"WHERE {where} ORDER BY f.rank LIMIT :limit")
-    return list(conn.exec_driver_sql(sql, params).all())
+    clauses = _where(f, params)
+    filtered = len(clauses) > (0 if f.include_inactive else 1)
+    params["k"] = limit * (CANDIDATES_FILTERED if filtered else 1) + CANDIDATES_SPARE
+    where = " AND ".join(clauses) or "1"
+    top = ("SELECT rowid AS rid, rank AS score FROM service_search "
+           "WHERE service_search MATCH :q ORDER BY rank")
+    tail = ("JOIN service_search_row r ON r.id = top.rid JOIN service s ON s.id = r.service_id "
+            "LEFT JOIN organisation o ON o.id = s.organisation_id "
+            f"WHERE {where} ORDER BY top.score LIMIT :limit")
+    rows = list(conn.exec_driver_sql(
+        f"WITH top AS MATERIALIZED ({top} LIMIT :k) SELECT {_COLUMNS}, top.score FROM top "
+        + tail, params).all())
+    if len(rows) < limit:
+        candidates = conn.exec_driver_sql(
+            f"SELECT count(*) FROM ({top} LIMIT :k)", params).scalar_one()
+        if candidates >= params["k"]:  # there were more matches than candidates taken
+            rows = list(conn.exec_driver_sql(
+                f"WITH top AS MATERIALIZED ({top}) SELECT {_COLUMNS}, top.score FROM top "
+                + tail, params).all())
+    return rows
 
 
 def _browse(conn: Connection, f: SearchFilters, limit: int) -> list[Any]:
+    """Matching services by name, walking the name index and stopping at ``limit``."""
     params: dict[str, Any] = {"limit": limit}
     where = " AND ".join(_where(f, params)) or "1"
-    sql = (f"SELECT {_COLUMNS}, 0.0 FROM service s "
+    sql = (f"SELECT {_COLUMNS}, 0.0 FROM service_search_row r "
+           "JOIN service s ON s.id = r.service_id "
            "LEFT JOIN organisation o ON o.id = s.organisation_id "
-           f"WHERE {where} ORDER BY s.name COLLATE NOCASE, s.id LIMIT :limit")
+           f"WHERE {where} ORDER BY r.sort_name, r.service_id LIMIT :limit")
     return list(conn.exec_driver_sql(sql, params).all())
 
 

@@ -21,6 +21,7 @@ from csn_desk.directory.editing import (
 )
 from csn_desk.directory.index import sync_taxonomy_labels
 from csn_desk.store.models import Organisation, Service
+from csn_desk.store.writes import Writer
 from csn_desk.vocab import resources_dir
 from csn_desk.workspace import Workspace
 
@@ -65,22 +66,29 @@ def _service_input(org_id: str, s: dict[str, Any]) -> ServiceInput:
     )
 
 
-def load_starter_directory(ws: Workspace, path: Path | None = None) -> int:
-    """Add any starter entries not already present; returns the number of services added.
-    Entries already present are left as they are (local edits win)."""
+def load_starter_into(w: Writer, ws: Workspace | None = None,
+                      path: Path | None = None) -> int:
+    """Add any starter entries not already present, inside an open writer (the demo
+    generator's transaction); returns the number of services added. Entries already present
+    are left as they are (local edits win). ``ws`` is accepted for callers that pass it."""
     data = read_starter(path)
     added = 0
-    with ws.db.write(ws.actor) as w:
-        sync_taxonomy_labels(w.session)
-        for org in data["organisations"]:
-            org_id = stable_id("organisation", org["slug"])
-            if w.session.get(Organisation, org_id) is None:
-                add_organisation_with(w, OrganisationInput(
-                    id=org_id, name=org["name"], description=org.get("description", "")))
-            for s in org["services"]:
-                if w.session.get(Service, stable_id("service", s["slug"])) is None:
-                    add_service_with(w, _service_input(org_id, s), check_organisation=False)
-                    added += 1
-        if added:
-            w.event("load:starter-directory", detail=f"{added} services")
+    sync_taxonomy_labels(w.session)
+    for org in data["organisations"]:
+        org_id = stable_id("organisation", org["slug"])
+        if w.session.get(Organisation, org_id) is None:
+            add_organisation_with(w, OrganisationInput(
+                id=org_id, name=org["name"], description=org.get("description", "")))
+        for s in org["services"]:
+            if w.session.get(Service, stable_id("service", s["slug"])) is None:
+                add_service_with(w, _service_input(org_id, s), check_organisation=False)
+                added += 1
+    if added:
+        w.event("load:starter-directory", detail=f"{added} services")
     return added
+
+
+def load_starter_directory(ws: Workspace, path: Path | None = None) -> int:
+    """Load the starter directory in its own unit of work; idempotent."""
+    with ws.db.write(ws.actor) as w:
+        return load_starter_into(w, ws, path)

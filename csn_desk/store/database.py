@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, select
+from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
-from csn_desk.errors import AlreadyInitialised, NoDatabase
+from csn_desk.errors import AlreadyInitialised, DatabaseUnreadable, NoDatabase
 from csn_desk.store import migrate
 from csn_desk.store.engine import WRITE_OPTION, make_engine
 from csn_desk.store.keys import KdfParams, KeyFile, new_db_key, new_recovery_key
@@ -70,8 +71,14 @@ class Database:
     def open_with_key(cls, paths: DataPaths, key: bytes) -> Database:
         engine = make_engine(paths.database, key)
         try:
+            try:
+                behind = migrate.needs_upgrade(engine)
+            except sa_exc.DatabaseError:
+                # A damaged page met while reading the schema version: a plain message,
+                # not a raw driver error.
+                raise DatabaseUnreadable() from None
             backup = None
-            if migrate.needs_upgrade(engine):
+            if behind:
                 backup = migrate.backup_before_upgrade(engine, key, paths.backups)
                 migrate.upgrade(engine)
         except BaseException:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -91,6 +92,8 @@ class LoginWindow(QWidget):
         buttons.addWidget(self.sign_in_button)
 
         layout = QVBoxLayout(self)
+        # The window grows when the error message appears instead of squashing the form.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.setContentsMargins(24, 24, 24, 24)
         layout.setSpacing(12)
         if demo:
@@ -99,7 +102,8 @@ class LoginWindow(QWidget):
         layout.addWidget(intro)
         if demo and demo_login is not None:
             name, secret = demo_login
-            hint = QLabel(f"Demo login – user: <b>{name}</b>, passphrase: <b>{secret}</b>")
+            hint = QLabel(f"Demo login (already filled in):<br>user <b>{name}</b><br>"
+                          f"passphrase <b>{secret}</b>")
             hint.setWordWrap(True)
             hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(hint)
@@ -143,6 +147,18 @@ class LoginWindow(QWidget):
         self.message.setText(sentence)
         self.message.show()
         self.passphrase.setAccessibleDescription(sentence)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to fit a wrapped message (top-level windows do not follow height-for-width)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = layout.heightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        needed = max(needed, layout.minimumSize().height())
+        if self.height() < needed:
+            self.resize(self.width(), needed)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -39,6 +46,18 @@ SPLITTER_KEY = "main_window/splitter"
 SYNC_NOT_SET_UP = "Sync: not set up"
 
 
+class NavList(QListWidget):
+    """The page list, as wide as its longest label at the current text size."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = super().sizeHint()
+        width = self.sizeHintForColumn(0) + 2 * self.frameWidth() + 8
+        return QSize(max(width, 120), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.sizeHint().width(), super().minimumSizeHint().height())
+
+
 def placeholder_page(item: NavItem) -> QWidget:
     page = QWidget()
     heading = QLabel(item.label)
@@ -64,7 +83,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(title + (" – DEMO DATA" if ws.demo else ""))
 
         self.nav_items = items_for_role(ws.user.role)
-        self.nav = QListWidget()
+        self.nav = NavList()
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Pages")
         self.stack = QStackedWidget()
@@ -80,7 +100,6 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(page)
             QShortcut(QKeySequence(item.shortcut), self, lambda k=item.key: self.show_page(k))
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
-        self.nav.setMinimumWidth(160)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -101,7 +120,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self.nav.setCurrentRow(0)
-        self.resize(1100, 720)
+        self._default_size()
         self._restore_layout()
         self.nav.setFocus()
 
@@ -124,6 +143,12 @@ class MainWindow(QMainWindow):
         self.site_label = QLabel(f"Site: {self.ws.site_name}")
         self.sync_label = QLabel(SYNC_NOT_SET_UP)
         self.busy_label = QLabel("")
+        for label in (self.user_label, self.site_label):
+            # Long names may be cut short at narrow widths (status bars are exempt from
+            # reflow); the full text stays in the tooltip and the accessible name.
+            label.setMinimumWidth(80)
+            label.setToolTip(label.text())
+            label.setAccessibleName(label.text())
         bar = self.statusBar()
         bar.addWidget(self.user_label)
         bar.addWidget(self.site_label)
@@ -161,10 +186,21 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             percent = theme.apply_text_scale(app, percent)
         settings.set_text_scale(percent)
+        self.nav.updateGeometry()
         if percent in self.text_size_actions:
             self.text_size_actions[percent].setChecked(True)
 
     # -- layout memory --------------------------------------------------------------------
+    def _default_size(self) -> None:
+        """First run: bigger at larger text sizes, never bigger than the screen."""
+        factor = 1 + (settings.text_scale() - 100) / 200
+        width, height = int(1100 * factor), int(720 * factor)
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            width, height = min(width, room.width() * 9 // 10), min(height, room.height() * 9 // 10)
+        self.resize(width, height)
+
     def _restore_layout(self) -> None:
         if (geometry := settings.load_bytes(GEOMETRY_KEY)) is not None:
             self.restoreGeometry(geometry)

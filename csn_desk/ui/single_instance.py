@@ -85,12 +85,19 @@ class SingleInstance(QObject):
     def _on_connection(self) -> None:
         assert self._server is not None
         while (conn := self._server.nextPendingConnection()) is not None:
-            conn.readyRead.connect(lambda c=conn: self._read(c))
-            conn.disconnected.connect(conn.deleteLater)
+            conn.readyRead.connect(self._on_ready_read)
             if conn.bytesAvailable():
                 self._read(conn)
+
+    def _on_ready_read(self) -> None:
+        conn = self.sender()
+        if isinstance(conn, QLocalSocket):
+            self._read(conn)
 
     def _read(self, conn: QLocalSocket) -> None:
         data = bytes(conn.readAll().data())
         if RAISE_REQUEST.strip() in data:
+            conn.readyRead.disconnect(self._on_ready_read)
+            conn.abort()
+            conn.deleteLater()
             self.raise_requested.emit()

@@ -8,6 +8,8 @@ built-in high-contrast theme is still to come (issue 3) and follows the OS palet
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
@@ -21,6 +23,8 @@ BANNER_BG = "#fff3b0"
 BANNER_FG = "#3d2e00"  # 11:1 on the banner background
 ERROR_BG = "#fdecea"
 ERROR_FG = "#7a1010"   # 8.9:1 on the error background
+
+ARROW = (Path(__file__).resolve().parent / "icons" / "down-arrow.svg").as_posix()
 
 _os_base_pt: float | None = None
 
@@ -36,7 +40,8 @@ def base_point_size(app: QApplication) -> float:
 
 def stylesheet(pt: float) -> str:
     """The app stylesheet for a body text size of ``pt`` points."""
-    big, huge = pt * 1.25, pt * 1.6
+    big, huge = pt * 1.2, pt * 1.45
+    box = round(pt * 1.5)  # check box size in px, so it grows with the text
     return f"""
 QWidget {{ font-size: {pt:.1f}pt; }}
 QLabel#heading {{ font-size: {huge:.1f}pt; font-weight: bold; }}
@@ -57,13 +62,21 @@ QPushButton {{
     border: 1px solid {BORDER}; border-radius: 4px; padding: 6px 16px; min-height: 24px;
     background: #f2f2f2; color: black;
 }}
-QPushButton:default {{ border: 2px solid {FOCUS}; }}
+QPushButton:default {{ background: #dde8f5; }}
 QPushButton:disabled {{ color: #595959; background: #e6e6e6; }}
 QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QPlainTextEdit:focus, QTextEdit:focus,
 QPushButton:focus, QListWidget:focus, QTableView:focus, QCheckBox:focus {{
     border: 3px solid {FOCUS};
 }}
+QLineEdit:focus, QComboBox:focus, QSpinBox:focus {{ padding: 2px; }}
+QPushButton:focus {{ padding: 4px 14px; }}
+QComboBox::drop-down {{
+    subcontrol-origin: padding; subcontrol-position: center right; width: 24px;
+    border-left: 1px solid {BORDER};
+}}
+QComboBox::down-arrow {{ image: url({ARROW}); width: 14px; height: 14px; }}
 QCheckBox {{ border: 3px solid transparent; padding: 2px; }}
+QCheckBox::indicator {{ width: {box}px; height: {box}px; }}
 QListWidget#navigation {{ border: 1px solid {BORDER}; }}
 QListWidget#navigation::item {{ padding: 8px 12px; }}
 QListWidget#navigation::item:selected {{ background: {FOCUS}; color: white; }}

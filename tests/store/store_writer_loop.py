@@ -5,6 +5,8 @@ printing each id only after its transaction has committed, so every printed id i
 the database must keep even if this process is killed with SIGKILL a moment later.
 
     python store_writer_loop.py DATA_DIR COUNT TAG     (COUNT 0: until killed, at most 120 s)
+
+It prints "ready" once signed in and starts writing when a line arrives on stdin.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ def main() -> int:
     data_dir, count, tag = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     ws = sign_in(data_dir, "admin", os.environ["CSN_DESK_PASSPHRASE"])
     print("ready", flush=True)
+    sys.stdin.readline()  # wait for "go", so that several writers really overlap
     deadline = time.monotonic() + 120  # never outlive a test that failed to kill us
     n = 0
     while (count == 0 or n < count) and time.monotonic() < deadline:

@@ -4,11 +4,11 @@ removing or reordering entries) is detected, and an untouched log verifies."""
 from __future__ import annotations
 
 import pytest
-from storekit import draft, raw
 
 from csn_desk.enquiries import save_enquiry
 from csn_desk.store.audit_chain import verify_chain
 from csn_desk.workspace import Workspace
+from tests.store.storekit import draft, raw
 
 
 @pytest.fixture

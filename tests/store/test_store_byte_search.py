@@ -6,13 +6,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from storekit import draft, find_markers, raw
-
 from csn_desk.enquiries import save_enquiry
 from csn_desk.store import migrate
 from csn_desk.store.engine import connect
 from csn_desk.store.models import Client
 from csn_desk.workspace import Workspace
+from tests.store.storekit import draft, find_markers, raw
 
 # Distinctive, clearly fictional values; the accented one exercises non-ASCII bytes.
 NAME = "Quillingham-Foxworth"
@@ -39,6 +38,7 @@ def _plain_copy(key: bytes, source: Path, target: Path) -> None:
     conn = connect(source, key)
     try:
         conn.execute(f"ATTACH DATABASE '{target}' AS plain KEY ''")
+        conn.execute("PRAGMA plain.synchronous = OFF")  # a scratch copy: skip the fsyncs
         conn.execute("SELECT sqlcipher_export('plain')")
         conn.execute("DETACH DATABASE plain")
     finally:

@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import PASSPHRASE
 from sqlalchemy import Engine, text
-from storekit import hash_tree
 
 from csn_desk.errors import DatabaseTooNew
 from csn_desk.store import migrate
@@ -22,6 +20,8 @@ from csn_desk.store.engine import connect, make_engine
 from csn_desk.store.keys import new_db_key
 from csn_desk.store.models import metadata
 from csn_desk.store.paths import DataPaths
+from tests.conftest import PASSPHRASE
+from tests.store.storekit import hash_tree
 
 # Every revision an existing database could be at: 0001 today, and each older one later.
 OLDER = sorted(migrate.known_revisions() - {migrate.head_revision()})

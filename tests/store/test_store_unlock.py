@@ -5,13 +5,17 @@ recovery key opens the data however it is typed back."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE
-from storekit import draft, hash_tree
 
-from csn_desk.accounts import change_passphrase, sign_in, sign_in_with_recovery
+from csn_desk.accounts import (
+    change_passphrase,
+    initialise,
+    sign_in,
+    sign_in_with_recovery,
+)
 from csn_desk.enquiries import count_enquiries, list_enquiries, save_enquiry
 from csn_desk.errors import (
     DamagedKeyFile,
@@ -24,16 +28,27 @@ from csn_desk.store.database import Database
 from csn_desk.store.keys import RECOVERY_SLOT, KeyFile
 from csn_desk.store.paths import DataPaths
 from csn_desk.workspace import Workspace
+from tests.conftest import FAST_KDF, PASSPHRASE
+from tests.store.storekit import draft, hash_tree
 
 NEW_PASSPHRASE = "violet-harbour-lantern-97"
 
 
-@pytest.fixture
-def closed_dir(new_workspace: tuple[Workspace, str], data_dir: Path) -> Path:
-    """A data directory with one saved enquiry, closed (WAL checkpointed away)."""
-    ws = new_workspace[0]
+@pytest.fixture(scope="module")
+def _template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One closed data directory with a saved enquiry, set up once for the module."""
+    root = tmp_path_factory.mktemp("unlock") / "data"
+    ws, _recovery = initialise(root, site_name="Test Counter", organisation_name="Test Org",
+                               admin_username="admin", passphrase=PASSPHRASE, kdf=FAST_KDF)
     save_enquiry(ws, draft("a note"))
     ws.close()
+    return root
+
+
+@pytest.fixture
+def closed_dir(_template: Path, data_dir: Path) -> Path:
+    """A private copy of the template (closed, so the WAL has been checkpointed away)."""
+    shutil.copytree(_template, data_dir)
     return data_dir
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from storekit import draft
 
 from csn_desk.enquiries import save_enquiry
 from csn_desk.ids import new_id
@@ -22,6 +21,7 @@ from csn_desk.store.models import (
     HlcState,
 )
 from csn_desk.workspace import Workspace
+from tests.store.storekit import draft
 
 
 def _snapshot(ws: Workspace) -> dict[str, object]:

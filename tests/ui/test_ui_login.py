@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
@@ -23,7 +24,8 @@ def _login(qtbot: QtBot, data_dir: Path, runner: TaskRunner, **kw: object) -> Lo
     return window
 
 
-def test_sign_in_with_enter(qtbot: QtBot, ws: Workspace, data_dir: Path,
+@pytest.mark.usefixtures("ws")
+def test_sign_in_with_enter(qtbot: QtBot, data_dir: Path,
                             runner: TaskRunner) -> None:
     window = _login(qtbot, data_dir, runner)
     assert window.user.currentText() == "admin"
@@ -43,14 +45,15 @@ def test_sign_in_with_enter(qtbot: QtBot, ws: Workspace, data_dir: Path,
     assert window.passphrase.text() == ""  # not kept in the widget after use
 
 
-def test_wrong_passphrase_shows_a_plain_message(qtbot: QtBot, ws: Workspace, data_dir: Path,
+@pytest.mark.usefixtures("ws")
+def test_wrong_passphrase_shows_a_plain_message(qtbot: QtBot, data_dir: Path,
                                                 runner: TaskRunner) -> None:
     window = _login(qtbot, data_dir, runner)
     received: list[object] = []
     window.signed_in.connect(received.append)
     qtbot.keyClicks(window.passphrase, "not-the-passphrase")
     qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.message.isVisible(), timeout=10000)
+    qtbot.waitUntil(window.message.isVisible, timeout=10000)
     assert "passphrase is not right" in window.message.text()
     assert "Caps Lock" in window.message.text()
     assert window.passphrase.accessibleDescription() == window.message.text()
@@ -59,7 +62,8 @@ def test_wrong_passphrase_shows_a_plain_message(qtbot: QtBot, ws: Workspace, dat
     assert received == []
 
 
-def test_empty_passphrase_is_caught_before_unlocking(qtbot: QtBot, ws: Workspace,
+@pytest.mark.usefixtures("ws")
+def test_empty_passphrase_is_caught_before_unlocking(qtbot: QtBot,
                                                      data_dir: Path, runner: TaskRunner) -> None:
     window = _login(qtbot, data_dir, runner)
     qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
@@ -68,7 +72,8 @@ def test_empty_passphrase_is_caught_before_unlocking(qtbot: QtBot, ws: Workspace
     assert not runner.busy
 
 
-def test_paste_into_the_passphrase_field(qtbot: QtBot, ws: Workspace, data_dir: Path,
+@pytest.mark.usefixtures("ws")
+def test_paste_into_the_passphrase_field(qtbot: QtBot, data_dir: Path,
                                          runner: TaskRunner) -> None:
     window = _login(qtbot, data_dir, runner)
     QApplication.clipboard().setText(PASSPHRASE)
@@ -80,7 +85,8 @@ def test_paste_into_the_passphrase_field(qtbot: QtBot, ws: Workspace, data_dir: 
     signed.args[0].close()
 
 
-def test_demo_login_shows_banner_and_prefills(qtbot: QtBot, ws: Workspace, data_dir: Path,
+@pytest.mark.usefixtures("ws")
+def test_demo_login_shows_banner_and_prefills(qtbot: QtBot, data_dir: Path,
                                               runner: TaskRunner) -> None:
     window = _login(qtbot, data_dir, runner, demo=True, demo_login=("admin", PASSPHRASE))
     texts = [label.text() for label in window.findChildren(type(window.progress))]
@@ -93,7 +99,8 @@ def test_demo_login_shows_banner_and_prefills(qtbot: QtBot, ws: Workspace, data_
     signed.args[0].close()
 
 
-def test_real_data_has_no_demo_banner(qtbot: QtBot, ws: Workspace, data_dir: Path,
+@pytest.mark.usefixtures("ws")
+def test_real_data_has_no_demo_banner(qtbot: QtBot, data_dir: Path,
                                       runner: TaskRunner) -> None:
     window = _login(qtbot, data_dir, runner)
     texts = [label.text() for label in window.findChildren(type(window.progress))]

@@ -56,7 +56,7 @@ def test_today_shows_todays_enquiries_and_follow_ups(qtbot: QtBot, ws: Workspace
     window = _window(qtbot, ws, runner)
     page = window.pages["today"]
     assert page.enquiries_today.text() == "Enquiries today: 3"  # type: ignore[attr-defined]
-    assert page.follow_ups.text() == "Follow-ups due (today or earlier): 1"  # type: ignore[attr-defined]
+    assert page.follow_ups.text() == "Follow-ups due by today: 1"  # type: ignore[attr-defined]
     model = page.model  # type: ignore[attr-defined]
     assert model.rowCount() == 5
     cells = [[model.index(r, c).data() for c in range(model.columnCount())]
@@ -162,12 +162,12 @@ def test_layout_is_remembered_without_personal_data(qtbot: QtBot, ws: Workspace,
                                                     runner: TaskRunner,
                                                     ui_settings_dir: Path) -> None:
     window = _window(qtbot, ws, runner)
-    window.resize(930, 610)
-    window.splitter.setSizes([300, 630])
+    window.resize(700, 500)
+    window.splitter.setSizes([260, 420])
     sizes = window.splitter.sizes()
     window.close()
     again = _window(qtbot, ws, runner)
-    assert (again.width(), again.height()) == (930, 610)
+    assert (again.width(), again.height()) == (700, 500)
     assert again.splitter.sizes() == sizes
     stored = b"".join(p.read_bytes() for p in ui_settings_dir.rglob("*") if p.is_file())
     assert stored  # something was written...

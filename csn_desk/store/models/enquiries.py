@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from csn_desk.ids import utcnow
@@ -12,8 +13,10 @@ from csn_desk.store.models.base import created_field, id_field
 
 class Enquiry(SQLModel, table=True):
     __tablename__ = "enquiry"
+    # Lists and tallies ask "this organisation's enquiries in this period, newest first".
+    __table_args__ = (Index("ix_enquiry_org_received", "organisation_id", "received_at"),)
     id: str = id_field()
-    organisation_id: str = Field(foreign_key="organisation.id", index=True)
+    organisation_id: str = Field(foreign_key="organisation.id")
     site_id: str = Field(foreign_key="site.id", index=True)
     user_id: str | None = None
     received_at: datetime = Field(default_factory=utcnow, index=True)

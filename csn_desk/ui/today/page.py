@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,11 +39,14 @@ class TodayPage(QWidget):
 
         self.heading = QLabel(f"Today at {ws.site_name}" if ws.site_name else "Today")
         self.heading.setObjectName("heading")
+        self.heading.setWordWrap(True)
         self.date_label = QLabel("")
         self.enquiries_today = QLabel("Enquiries today: loading...")
         self.enquiries_today.setObjectName("figure")
-        self.follow_ups = QLabel("Follow-ups due (today or earlier): loading...")
+        self.follow_ups = QLabel("Follow-ups due by today: loading...")
         self.follow_ups.setObjectName("figure")
+        for label in (self.enquiries_today, self.follow_ups):
+            label.setWordWrap(True)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.refresh_button = QPushButton("&Refresh")
@@ -61,19 +65,19 @@ class TodayPage(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.viewport().installEventFilter(self)
+        self.model.modelReset.connect(self.fit_columns)
         latest = QLabel("&Latest enquiries")
         latest.setObjectName("subheading")
         latest.setBuddy(self.table)
 
         figures = QHBoxLayout()
-        figures.addWidget(self.enquiries_today)
-        figures.addSpacing(32)
-        figures.addWidget(self.follow_ups)
-        figures.addStretch(1)
-        figures.addWidget(self.refresh_button)
+        figures.setSpacing(24)
+        figures.addWidget(self.enquiries_today, 2)
+        figures.addWidget(self.follow_ups, 3)
+        figures.addWidget(self.refresh_button, 0)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
@@ -86,6 +90,23 @@ class TodayPage(QWidget):
         layout.addWidget(self.table, 1)
         runner.data_changed.connect(self._on_data_changed)
         self.refresh()
+
+    def fit_columns(self) -> None:
+        """Needs gets the room: the other columns fit their text (Site at most ~16
+        characters, as every row at a one-site counter shows the same site); the table
+        scrolls sideways rather than squeezing Needs to nothing at large text sizes."""
+        chars = self.table.fontMetrics().averageCharWidth()
+        for column in (0, 2, 3, 4):
+            self.table.resizeColumnToContents(column)
+        self.table.setColumnWidth(3, min(self.table.columnWidth(3), chars * 16))
+        others = sum(self.table.columnWidth(c) for c in (0, 2, 3, 4))
+        room = self.table.viewport().width() - others
+        self.table.setColumnWidth(1, max(room, chars * 24))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return super().eventFilter(watched, event)
 
     def refresh(self) -> None:
         self.status.setText("Loading the latest figures...")
@@ -105,7 +126,7 @@ class TodayPage(QWidget):
             "Enquiries today: "
             f"{_count_text(summary.enquiries_today, summary.enquiries_today_capped)}")
         self.follow_ups.setText(
-            "Follow-ups due (today or earlier): "
+            "Follow-ups due by today: "
             f"{_count_text(summary.follow_ups_due, summary.follow_ups_capped)}")
         self.model.set_rows(summary.latest, summary.day)
         self.status.setText("" if summary.latest else "No enquiries have been logged yet.")

@@ -248,7 +248,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('enquiry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enquiry_client_id'), ['client_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_enquiry_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_enquiry_org_received', ['organisation_id', 'received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_enquiry_received_at'), ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_enquiry_site_id'), ['site_id'], unique=False)
 
@@ -448,7 +448,7 @@ def downgrade() -> None:
     with op.batch_alter_table('enquiry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enquiry_site_id'))
         batch_op.drop_index(batch_op.f('ix_enquiry_received_at'))
-        batch_op.drop_index(batch_op.f('ix_enquiry_organisation_id'))
+        batch_op.drop_index('ix_enquiry_org_received')
         batch_op.drop_index(batch_op.f('ix_enquiry_client_id'))
 
     op.drop_table('enquiry')

@@ -50,7 +50,7 @@ def _recategorise(sid: str) -> str:
 TRIGGERS = {
     "service_search_ai": f"""
         AFTER INSERT ON service BEGIN
-          INSERT INTO service_search_row (service_id) VALUES (new.id);
+          INSERT INTO service_search_row (service_id, sort_name) VALUES (new.id, new.name);
           INSERT INTO service_search (rowid, service_id, name, organisation, categories,
                                       description)
           VALUES ({_ROW.format(sid="new.id")}, new.id, new.name,
@@ -70,7 +70,8 @@ TRIGGERS = {
           OR old.description IS NOT new.description
           OR old.organisation_id IS NOT new.organisation_id
         BEGIN
-          UPDATE service_search_row SET service_id = new.id WHERE service_id = old.id;
+          UPDATE service_search_row SET service_id = new.id, sort_name = new.name
+          WHERE service_id = old.id;
           UPDATE service_search SET service_id = new.id, name = new.name,
             organisation = {_ORG.format(oid="new.organisation_id")},
             categories = {_CATS.format(sid="new.id")}, description = new.description
@@ -133,8 +134,10 @@ def upgrade() -> None:
     op.execute("INSERT INTO service_search (service_search, rank) "
                "VALUES ('rank', 'bm25(0.0, 10.0, 4.0, 3.0, 1.0)')")
     op.execute("CREATE VIRTUAL TABLE service_search_vocab USING fts5vocab(service_search, 'row')")
-    op.execute("CREATE TABLE service_search_row ("
-               "id INTEGER PRIMARY KEY, service_id TEXT NOT NULL UNIQUE)")
+    op.execute("CREATE TABLE service_search_row (id INTEGER PRIMARY KEY, "
+               "service_id TEXT NOT NULL UNIQUE, sort_name TEXT NOT NULL COLLATE NOCASE)")
+    op.execute("CREATE INDEX service_search_row_by_name ON service_search_row "
+               "(sort_name, service_id)")
     op.execute("CREATE TABLE service_search_state ("
                "id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL)")
     op.execute("INSERT INTO service_search_state (id, generation) VALUES (1, 0)")
@@ -148,7 +151,8 @@ def upgrade() -> None:
     for name, body in TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")
     # Index any services that existed before this revision.
-    op.execute("INSERT INTO service_search_row (service_id) SELECT id FROM service ORDER BY id")
+    op.execute("INSERT INTO service_search_row (service_id, sort_name) "
+               "SELECT id, name FROM service ORDER BY id")
     op.execute(
         "INSERT INTO service_search (rowid, service_id, name, organisation, categories, "
         f"description) SELECT r.id, s.id, s.name, {_ORG.format(oid='s.organisation_id')}, "
