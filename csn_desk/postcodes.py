@@ -18,7 +18,8 @@ def normalise(text: str) -> str:
         return "GIR 0AA"
     m = _FULL.match(compact)
     if not m:
-        raise InvalidInput(f"'{text.strip()}' is not a UK postcode. It looks like 'DL1 1AA'.")
+        # The typed text is not repeated: a postcode is personal data.
+        raise InvalidInput("That is not a UK postcode. A postcode looks like 'DL1 1AA'.")
     return f"{m.group(1)} {m.group(2)}"
 
 

@@ -11,7 +11,7 @@ from csn_desk.cli.common import add_common, open_workspace
 from csn_desk.health import all_ok, run_checks
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="verify the database, its audit log and schema version")
     add_common(p)
     p.set_defaults(func=run)

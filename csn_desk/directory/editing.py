@@ -13,6 +13,7 @@ from datetime import date, time
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from csn_desk.directory.index import NEED_VOCABULARY
 from csn_desk.errors import InvalidInput, NotFound
@@ -287,8 +288,8 @@ def set_service_categories_with(w: Writer, service_id: str, codes: tuple[str, ..
     for code in codes:
         vocab("needs").check(code, "need category")
     rows = w.session.execute(select(ServiceTaxonomy).where(
-        ServiceTaxonomy.service_id == service_id,  # type: ignore[arg-type]
-        ServiceTaxonomy.vocabulary == NEED_VOCABULARY)).scalars().all()
+        col(ServiceTaxonomy.service_id) == service_id,
+        col(ServiceTaxonomy.vocabulary) == NEED_VOCABULARY)).scalars().all()
     have = {r.term_code: r for r in rows}
     for code, row in have.items():
         if code not in codes:
@@ -317,7 +318,8 @@ def delete_service(ws: Workspace, service_id: str) -> None:
         service = s.get(Service, service_id)
         if service is None:
             raise NotFound("That service is no longer in the directory; search again.")
-        used = s.execute(select(Referral.id).where(Referral.service_id == service_id)).first()
+        used = s.execute(select(col(Referral.id))
+                         .where(col(Referral.service_id) == service_id)).first()
         if used is not None:
             raise InvalidInput("Referrals point at this service, so it cannot be deleted; "
                                "set its status to defunct instead.")

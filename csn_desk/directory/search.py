@@ -27,6 +27,11 @@ MAX_QUERY_CHARS = 200
 MAX_TOKENS = 8
 MAX_TOKEN_CHARS = 40
 SUMMARY_CHARS = 160
+SHORT_WORD_COLUMNS = "name organisation categories"
+# bm25 weights per column: service_id (unindexed), name, organisation, categories, description.
+# Spelled out in ORDER BY rather than ``ORDER BY rank``: FTS5 sorts "rank" through an inner
+# statement over every match, while bm25() here lets SQLite keep only the best LIMIT rows.
+RANK = "bm25(service_search, 0.0, 10.0, 4.0, 3.0, 1.0)"
 CANDIDATES_FILTERED = 8  # with filters, rank this many times ``limit`` before joining
 CANDIDATES_SPARE = 20
 
@@ -74,12 +79,18 @@ def _phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"*'
 
 
+def _term(word: str) -> str:
+    """One or two letters match names, organisations and categories only: as a prefix of
+    every description word they would match most of the directory and rank nothing."""
+    return f"{{{SHORT_WORD_COLUMNS}}} : {_phrase(word)}" if len(word) <= 2 else _phrase(word)
+
+
 def match_expression(words: list[str], alternatives: dict[str, list[str]] | None = None) -> str:
     """``"befr"* AND ("shopmobility"* OR "shopmobil"*)``: every word a quoted prefix."""
     parts = []
     for w in words:
         alts = (alternatives or {}).get(w)
-        parts.append("(" + " OR ".join(_phrase(a) for a in alts) + ")" if alts else _phrase(w))
+        parts.append("(" + " OR ".join(_phrase(a) for a in alts) + ")" if alts else _term(w))
     return " AND ".join(parts)
 
 
@@ -140,8 +151,8 @@ def _ranked(conn: Connection, expr: str, f: SearchFilters, limit: int) -> list[A
     filtered = len(clauses) > (0 if f.include_inactive else 1)
     params["k"] = limit * (CANDIDATES_FILTERED if filtered else 1) + CANDIDATES_SPARE
     where = " AND ".join(clauses) or "1"
-    top = ("SELECT rowid AS rid, rank AS score FROM service_search "
-           "WHERE service_search MATCH :q ORDER BY rank")
+    top = (f"SELECT rowid AS rid, {RANK} AS score FROM service_search "
+           "WHERE service_search MATCH :q ORDER BY score")
     tail = ("JOIN service_search_row r ON r.id = top.rid JOIN service s ON s.id = r.service_id "
             "LEFT JOIN organisation o ON o.id = s.organisation_id "
             f"WHERE {where} ORDER BY top.score LIMIT :limit")
@@ -188,7 +199,8 @@ def search_services(ws: Workspace, query: str, filters: SearchFilters | None = N
                 if alternatives:
                     rows = _ranked(conn, match_expression(words, alternatives), f, limit)
         details = _details(conn, [r[0] for r in rows])
-    return [_hit(r, details, f, today or date.today()) for r in rows]
+    day = today or date.today()
+    return [_hit(r, details, f, day) for r in rows]
 
 
 def _typo_alternatives(ws: Workspace, conn: Connection,
@@ -257,14 +269,17 @@ def _hit(row: Any, details: dict[str, tuple[list[str], list[str | None]]],
 
 
 def raw_fts_query(conn: Any, query: str, limit: int = 50) -> list[str]:
-    """The benchmark baseline: a plain FTS5 MATCH on the same index (each word a quoted
-    prefix, ranked by the index's bm25), returning ids only: no join, no filters, no typo
-    step and no fit facts. ``conn`` is a DB-API connection (sqlite3 or sqlcipher3) or a
+    """The benchmark baseline: a plain FTS5 MATCH on the same index with the same match
+    expression and bm25 order, returning ids only: no join, no filters, no typo step, no
+    fit facts, no session. ``conn`` is a DB-API connection (sqlite3 or sqlcipher3) or a
     SQLAlchemy ``Connection``. ``search_services`` over this is the price of the counter's
     extras."""
-    sql = ("SELECT service_id FROM service_search WHERE service_search MATCH ? "
-           "ORDER BY rank LIMIT ?")
-    args = (match_expression(tokenize(query)), limit)
+    words = tokenize(query)
+    if not words:
+        return []
+    sql = (f"SELECT service_id FROM service_search WHERE service_search MATCH ? "
+           f"ORDER BY {RANK} LIMIT ?")
+    args = (match_expression(words), limit)
     if isinstance(conn, Connection):
         return [r[0] for r in conn.exec_driver_sql(sql, args).all()]
     return [r[0] for r in conn.execute(sql, args).fetchall()]

@@ -66,7 +66,7 @@ def _service_input(org_id: str, s: dict[str, Any]) -> ServiceInput:
     )
 
 
-def load_starter_into(w: Writer, ws: Workspace | None = None,
+def load_starter_into(w: Writer, ws: Workspace | None = None,  # noqa: ARG001
                       path: Path | None = None) -> int:
     """Add any starter entries not already present, inside an open writer (the demo
     generator's transaction); returns the number of services added. Entries already present

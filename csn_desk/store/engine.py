@@ -38,6 +38,7 @@ def connect(path: Path, key: bytes, *, check_same_thread: bool = False) -> sqlci
         "PRAGMA foreign_keys = ON",
         "PRAGMA secure_delete = ON",
         "PRAGMA temp_store = MEMORY",
+        "PRAGMA cache_size = -32768",  # 32 MiB: decrypted pages are costly to re-read
     ):
         conn.execute(pragma)
     return conn

@@ -176,10 +176,14 @@ class MainWindow(QMainWindow):
         for percent in theme.TEXT_SCALES:
             action = QAction(f"{percent}%", self, checkable=True)
             action.setChecked(percent == current)
-            action.triggered.connect(lambda _checked=False, p=percent: self.set_text_scale(p))
+            action.setData(percent)
             group.addAction(action)
             size_menu.addAction(action)
             self.text_size_actions[percent] = action
+        group.triggered.connect(self._on_text_size_action)
+
+    def _on_text_size_action(self, action: QAction) -> None:
+        self.set_text_scale(int(action.data()))
 
     def set_text_scale(self, percent: int) -> None:
         app = QApplication.instance()

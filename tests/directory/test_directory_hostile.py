@@ -39,7 +39,9 @@ def test_tokenize_folds_and_bounds() -> None:
     assert tokenize("Café  DL1-befr_x") == ["cafe", "dl1", "befr", "x"]
     assert len(tokenize("w " * 1000)) <= 8
     assert all(len(t) <= 40 for t in tokenize("y" * 5000))
-    assert match_expression(["a", "b"]) == '"a"* AND "b"*'
+    assert match_expression(["befr", "dl1"]) == '"befr"* AND "dl1"*'
+    # One or two letters search names, organisations and categories only.
+    assert match_expression(["lu"]) == '{name organisation categories} : "lu"*'
 
 
 @settings(max_examples=150, deadline=None,

@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 import pytest
 
 from csn_desk.directory.editing import update_service
-from csn_desk.directory.search import SearchFilters, search_services
+from csn_desk.directory.search import SearchFilters, ServiceHit, search_services
 from csn_desk.errors import InvalidInput
 from csn_desk.workspace import Workspace
 from tests.directory.dirkit import ClosureInput, CostInput, ScheduleInput, org, service
@@ -40,8 +40,14 @@ def d(ws: Workspace) -> dict[str, str]:
     }
 
 
-def names(hits: list) -> list[str]:  # type: ignore[type-arg]
+def names(hits: list[ServiceHit]) -> list[str]:
     return [h.name for h in hits]
+
+
+def first(hits: list[ServiceHit]) -> ServiceHit:
+    """The best hit, which must be the befriending service (the lunch club mentions it)."""
+    assert hits[0].name == "Befriending visits"
+    return hits[0]
 
 
 def test_prefix_finds_befriending(ws: Workspace, d: dict[str, str]) -> None:
@@ -138,12 +144,13 @@ def test_holiday_closure_rows_close_and_open(ws: Workspace) -> None:
 def test_age_filter_and_fit_text(ws: Workspace, d: dict[str, str]) -> None:
     young = names(search_services(ws, "", SearchFilters(age=40)))
     assert "Befriending visits" not in young and "Shopmobility" in young
-    [hit] = search_services(ws, "befriending visits", SearchFilters(age=70))
+    hit = first(search_services(ws, "befriending visits", SearchFilters(age=70)))
     assert hit.age_fit == "yes" and "Age: fits (ages 65 and over)" in hit.facts
-    [hit] = search_services(ws, "befriending visits", SearchFilters(age_band="50_64"))
-    assert hit.age_fit == "no"
-    [hit] = search_services(ws, "befriending visits", SearchFilters(age_band="50_64"))
-    [unknown] = search_services(ws, "befriending visits")
+    hit = first(search_services(ws, "befriending visits", SearchFilters(age_band="80_plus")))
+    assert hit.age_fit == "yes"
+    band = names(search_services(ws, "befriending visits", SearchFilters(age_band="50_64")))
+    assert band == ["Friday lunch club"]  # 50-64 cannot meet "65 and over"
+    unknown = first(search_services(ws, "befriending visits"))
     assert unknown.age_fit == "unknown" and "Age: ages 65 and over" in unknown.facts
 
 
@@ -155,7 +162,7 @@ def test_area_filter_and_fit_text(ws: Workspace, d: dict[str, str]) -> None:
     assert shop.area_fit == "unknown" and "Area: serves DL1" in shop.facts
     [lunch] = search_services(ws, "lunch", SearchFilters(area="DL3"))
     assert lunch.area_fit == "yes" and "Area: serves DL3" in lunch.facts
-    [befriend] = search_services(ws, "befriending visits")
+    befriend = first(search_services(ws, "befriending visits"))
     assert "Area: any area" in befriend.facts
 
 
@@ -191,3 +198,9 @@ def test_typo_vocabulary_follows_new_entries(ws: Workspace, d: dict[str, str]) -
 
 def test_limit_is_respected(ws: Workspace, d: dict[str, str]) -> None:
     assert len(search_services(ws, "", limit=2)) == 2
+
+
+def test_age_band_partly_inside_range_may_fit(ws: Workspace) -> None:
+    service(ws, org(ws), "Sixty plus walking", minimum_age=60)
+    [hit] = search_services(ws, "walking", SearchFilters(age_band="50_64"))
+    assert hit.age_fit == "maybe" and "Age: may fit, check the age (ages 60 and over)" in hit.facts

@@ -103,7 +103,7 @@ def _wrong_format(text: bytes) -> bytes:
     return json.dumps(body).encode()
 
 
-def _slot_field(field: str, value: object, kdf: bool = False):  # type: ignore[no-untyped-def]
+def _slot_field(field: str, value: object, kdf: bool = False):
     """Damage one field of the admin slot (or of its Argon2 parameters)."""
     def damage(text: bytes) -> bytes:
         body = json.loads(text)
@@ -124,7 +124,7 @@ def _slot_field(field: str, value: object, kdf: bool = False):  # type: ignore[n
     _slot_field("wrapped", "AAAA"),
 ], ids=["iterations-0", "lanes-0", "memory-tiny", "memory-huge", "iterations-huge",
         "short-nonce", "short-salt", "short-wrapped"])
-def test_key_file_with_impossible_slot_is_damaged(closed_dir: Path, damage) -> None:  # type: ignore[no-untyped-def]
+def test_key_file_with_impossible_slot_is_damaged(closed_dir: Path, damage) -> None:
     """Found by this suite: these used to escape as raw ValueErrors from Argon2/AES-GCM."""
     keys = DataPaths(closed_dir).key_file
     keys.write_bytes(damage(keys.read_bytes()))
@@ -143,7 +143,7 @@ def test_key_file_with_impossible_slot_is_damaged(closed_dir: Path, damage) -> N
     _wrong_json,
     _wrong_format,
 ], ids=["truncated", "garbage", "empty", "json-list", "no-slots", "bad-base64", "bad-format"])
-def test_damaged_key_file_fails_cleanly(closed_dir: Path, damage) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_key_file_fails_cleanly(closed_dir: Path, damage) -> None:
     keys = DataPaths(closed_dir).key_file
     keys.write_bytes(damage(keys.read_bytes()))
     before = hash_tree(closed_dir)
@@ -204,7 +204,7 @@ def test_change_passphrase_service(new_workspace: tuple[Workspace, str], data_di
     lambda k: " " + k.replace("-", "").lower() + "\n",
 ], ids=["as-printed", "lower-with-spaces", "lower-run-together"])
 def test_recovery_key_unlocks(new_workspace: tuple[Workspace, str], data_dir: Path,
-                              typed) -> None:  # type: ignore[no-untyped-def]
+                              typed) -> None:
     ws, recovery = new_workspace
     save_enquiry(ws, draft("recovered"))
     ws.close()
