@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from csn_desk.directory.index import sync_taxonomy_labels
 from csn_desk.errors import InvalidInput, UnknownUser
 from csn_desk.passphrases import require_strong
 from csn_desk.store.database import Database
@@ -82,6 +83,8 @@ def sign_in(data_dir: Path, username: str, passphrase: str) -> Workspace:
     ws = _workspace(db, name)
     with db.write(ws.actor) as w:
         w.event("auth:login", entity="user", entity_id=ws.user.id)
+        # Category labels live in resources/; the search index reads them from the database.
+        sync_taxonomy_labels(w.session)
     return ws
 
 

@@ -84,7 +84,7 @@ def save_enquiry(ws: Workspace, draft: EnquiryDraft,
     _validate(draft)
     pc_district = district(draft.postcode_district) if draft.postcode_district else None
     with ws.db.write(ws.actor) as w:
-        if w.session.get(Enquiry, draft.id) is not None:
+        if w.exists(Enquiry, draft.id):
             return draft.id  # already saved: a second click does nothing
         if draft.client_id is not None:
             client = w.session.get(Client, draft.client_id)

@@ -56,7 +56,7 @@ def add_referrals(w: Writer, ws: Workspace, enquiry_id: str,
     ids = []
     for draft in drafts:
         _check(draft)
-        if draft.service_id is not None and w.session.get(Service, draft.service_id) is None:
+        if draft.service_id is not None and not w.exists(Service, draft.service_id):
             raise NotFound("That service is no longer in the directory; search again.")
         ref = w.create(Referral(enquiry_id=enquiry_id, service_id=draft.service_id,
                                 external_service=(draft.external_service or None),

@@ -8,6 +8,7 @@ field for sync."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -201,8 +202,13 @@ def add_organisation(ws: Workspace, data: OrganisationInput) -> str:
         return add_organisation_with(w, data)
 
 
-def add_service_with(w: Writer, data: ServiceInput, *, check_organisation: bool = True) -> str:
-    """Add a service and its child rows inside ``w``; returns the service id."""
+def add_service_with(w: Writer, data: ServiceInput, *, check_organisation: bool = True,
+                     id_for: Callable[[str], str] | None = None) -> str:
+    """Add a service and its child rows inside ``w``; returns the service id.
+
+    ``id_for`` gives child rows stable ids from a key such as ``"cost/0"`` or
+    ``"category/carers"`` (the starter directory: every site must mint the same rows, or sync
+    would double them); without it, child ids are new."""
     validate_service(data)
     if check_organisation and w.session.get(Organisation, data.organisation_id) is None:
         raise NotFound("That organisation is not in the directory; add it first.")
@@ -221,23 +227,30 @@ def add_service_with(w: Writer, data: ServiceInput, *, check_organisation: bool 
     if data.id:
         fields["id"] = data.id
     sid = w.create(Service(**fields)).id
+
+    def child(key: str) -> dict[str, str]:
+        return {"id": id_for(key)} if id_for is not None else {}
+
     for code in data.categories:
-        w.create(ServiceTaxonomy(service_id=sid, vocabulary=NEED_VOCABULARY, term_code=code),
-                 audit=False)
-    for s in data.schedules:
+        w.create(ServiceTaxonomy(service_id=sid, vocabulary=NEED_VOCABULARY, term_code=code,
+                                 **child(f"category/{code}")), audit=False)
+    for i, s in enumerate(data.schedules):
         w.create(RegularSchedule(service_id=sid, weekday=s.weekday, opens_at=s.opens_at,
                                  closes_at=s.closes_at, valid_from=s.valid_from,
-                                 valid_to=s.valid_to, description=s.description), audit=False)
-    for c in data.closures:
+                                 valid_to=s.valid_to, description=s.description,
+                                 **child(f"schedule/{i}")), audit=False)
+    for i, c in enumerate(data.closures):
         w.create(HolidayClosure(service_id=sid, start_date=c.start_date, end_date=c.end_date,
                                 closed=c.closed, opens_at=c.opens_at, closes_at=c.closes_at,
-                                note=c.note), audit=False)
-    for cost in data.costs:
+                                note=c.note, **child(f"closure/{i}")), audit=False)
+    for i, cost in enumerate(data.costs):
         w.create(CostOption(service_id=sid, amount=float(cost.amount), option=cost.option,
                             amount_description=cost.amount_description,
-                            valid_from=cost.valid_from, valid_to=cost.valid_to), audit=False)
+                            valid_from=cost.valid_from, valid_to=cost.valid_to,
+                            **child(f"cost/{i}")), audit=False)
     for area in dict.fromkeys(district(a) for a in data.areas):
-        w.create(ServiceArea(service_id=sid, postcode_district=area), audit=False)
+        w.create(ServiceArea(service_id=sid, postcode_district=area, **child(f"area/{area}")),
+                 audit=False)
     if data.location is not None:
         loc = data.location
         postcode = normalise(loc.postcode) if loc.postcode else None
@@ -245,8 +258,9 @@ def add_service_with(w: Writer, data: ServiceInput, *, check_organisation: bool 
             organisation_id=data.organisation_id, name=loc.name.strip(),
             address_1=_blank(loc.address_1), address_2=_blank(loc.address_2),
             city=_blank(loc.city), postcode=postcode, accessibility=_blank(loc.accessibility),
-            latitude=loc.latitude, longitude=loc.longitude), audit=False)
-        w.create(ServiceAtLocation(service_id=sid, location_id=location.id), audit=False)
+            latitude=loc.latitude, longitude=loc.longitude, **child("location")), audit=False)
+        w.create(ServiceAtLocation(service_id=sid, location_id=location.id,
+                                   **child("service_at_location")), audit=False)
     return sid
 
 

@@ -161,7 +161,8 @@ def _ranked(conn: Connection, expr: str, f: SearchFilters, limit: int) -> list[A
         + tail, params).all())
     if len(rows) < limit:
         candidates = conn.exec_driver_sql(
-            f"SELECT count(*) FROM ({top} LIMIT :k)", params).scalar_one()
+            "SELECT count(*) FROM (SELECT 1 FROM service_search "
+            "WHERE service_search MATCH :q LIMIT :k)", params).scalar_one()
         if candidates >= params["k"]:  # there were more matches than candidates taken
             rows = list(conn.exec_driver_sql(
                 f"WITH top AS MATERIALIZED ({top}) SELECT {_COLUMNS}, top.score FROM top "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,12 @@ def starter_path() -> Path:
 
 def stable_id(kind: str, slug: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"darlington-starter/{kind}/{slug}"))
+
+
+def _child_ids(slug: str) -> Callable[[str], str]:
+    """Stable ids for a service's rows too (categories, schedules, costs), so two sites that
+    both load the starter hold the same rows and sync does not double them."""
+    return lambda key: stable_id(key, slug)
 
 
 def read_starter(path: Path | None = None) -> dict[str, Any]:
@@ -81,7 +88,8 @@ def load_starter_into(w: Writer, ws: Workspace | None = None,  # noqa: ARG001
                 id=org_id, name=org["name"], description=org.get("description", "")))
         for s in org["services"]:
             if w.session.get(Service, stable_id("service", s["slug"])) is None:
-                add_service_with(w, _service_input(org_id, s), check_organisation=False)
+                add_service_with(w, _service_input(org_id, s), check_organisation=False,
+                                 id_for=_child_ids(s["slug"]))
                 added += 1
     if added:
         w.event("load:starter-directory", detail=f"{added} services")

@@ -8,6 +8,8 @@ after an encrypted backup. ``read()`` and ``write(actor)`` give one session per 
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,7 +43,11 @@ class Database:
         paths = DataPaths(Path(data_dir))
         if paths.database.exists() or paths.key_file.exists():
             raise AlreadyInitialised(str(paths.root))
-        paths.root.mkdir(parents=True, exist_ok=True)
+        paths.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(OSError):
+            os.chmod(paths.root, 0o700)  # only this user may list or open the data folder
+        # Created empty and private first: SQLite gives the -wal and -shm files the same mode.
+        os.close(os.open(paths.database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         key, recovery = new_db_key(), new_recovery_key()
         try:
             engine = make_engine(paths.database, key)
@@ -103,6 +109,10 @@ class Database:
         self.close()
 
     # -- units of work ----------------------------------------------------------------------
+    @functools.cached_property
+    def _write_engine(self) -> Engine:
+        return self.engine.execution_options(**{WRITE_OPTION: True})
+
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only unit of work: a deferred transaction, ended (not committed) on close.
@@ -114,12 +124,10 @@ class Database:
     @contextlib.contextmanager
     def write(self, actor: Actor) -> Iterator[Writer]:
         """A write unit of work: one IMMEDIATE transaction, committed only if no error."""
-        engine = self.engine.execution_options(**{WRITE_OPTION: True})
-        with Session(engine, expire_on_commit=False) as session:
+        with Session(self._write_engine, expire_on_commit=False) as session:
             writer = Writer(session, actor)
             try:
                 yield writer
-                writer.finish()
                 session.commit()
             except BaseException:
                 session.rollback()

@@ -21,13 +21,18 @@ def parse_hlc(text: str) -> tuple[int, int]:
     return int(wall), int(counter)
 
 
-def tick(session: Session, site_id: str, now_ms: int | None = None) -> str:
-    """The next timestamp for a local write; never goes backwards, even if the clock does."""
-    wall = int(time.time() * 1000) if now_ms is None else now_ms
+def state_for(session: Session, site_id: str) -> HlcState:
+    """This site's clock row, created on first use (one read per unit of work)."""
     state = session.get(HlcState, site_id)
     if state is None:
         state = HlcState(site_id=site_id, wall_ms=0, counter=0)
         session.add(state)
+    return state
+
+
+def advance(state: HlcState, now_ms: int | None = None) -> str:
+    """The next timestamp for a local write; never goes backwards, even if the clock does."""
+    wall = int(time.time() * 1000) if now_ms is None else now_ms
     if wall > state.wall_ms:
         state.wall_ms, state.counter = wall, 0
     else:
@@ -35,14 +40,15 @@ def tick(session: Session, site_id: str, now_ms: int | None = None) -> str:
     return format_hlc(state.wall_ms, state.counter)
 
 
+def tick(session: Session, site_id: str, now_ms: int | None = None) -> str:
+    return advance(state_for(session, site_id), now_ms)
+
+
 def observe(session: Session, site_id: str, remote: str, now_ms: int | None = None) -> str:
     """Advance the local clock past a timestamp received from another site."""
     wall = int(time.time() * 1000) if now_ms is None else now_ms
     r_wall, r_counter = parse_hlc(remote)
-    state = session.get(HlcState, site_id)
-    if state is None:
-        state = HlcState(site_id=site_id, wall_ms=0, counter=0)
-        session.add(state)
+    state = state_for(session, site_id)
     new_wall = max(wall, state.wall_ms, r_wall)
     if new_wall == state.wall_ms == r_wall:
         state.counter = max(state.counter, r_counter) + 1

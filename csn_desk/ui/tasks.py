@@ -186,9 +186,12 @@ class TaskRunner(QObject):
         except RuntimeError:
             self._set_active(-1)
             raise
-        task.future.add_done_callback(
-            lambda f: f.cancelled() and post(lambda: finish(
-                lambda: on_cancelled and on_cancelled())))
+
+        def never_started(future: Future[Any]) -> None:
+            if future.cancelled():  # cancelled while queued: work() never ran
+                post(lambda: finish(lambda: on_cancelled and on_cancelled()))
+
+        task.future.add_done_callback(never_started)
         return task
 
     def _fail(self, sentence: str, on_error: Callable[[str], None] | None) -> None:

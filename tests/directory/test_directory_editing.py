@@ -15,9 +15,14 @@ from csn_desk.directory.editing import (
     add_organisation_with,
     add_service,
     add_service_with,
+    delete_service,
     update_service,
 )
+from csn_desk.directory.search import SearchFilters, search_services
+from csn_desk.enquiries import EnquiryDraft, NeedInput, save_enquiry
 from csn_desk.errors import InvalidInput, NotFound
+from csn_desk.referrals import ReferralDraft
+from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 from tests.directory.dirkit import CostInput, org
 
@@ -74,3 +79,19 @@ def test_assured_date_clears_needs_checking(ws: Workspace) -> None:
     update_service(ws, sid, assured_date=date(2026, 5, 1))
     with ws.db.read() as s:
         assert s.execute(text("SELECT needs_checking FROM service")).scalar_one() == 0
+
+
+def test_delete_refuses_a_service_referrals_point_at(ws: Workspace) -> None:
+    sid = add_service(ws, ServiceInput(organisation_id=org(ws), name="Chair yoga",
+                                       categories=("health_wellbeing",)))
+    kind = vocab("referral_kinds").codes[0]
+    save_enquiry(ws, EnquiryDraft(channel=vocab("channels").codes[0],
+                                  enquirer_type=vocab("enquirer_types").codes[0],
+                                  needs=(NeedInput("health_wellbeing"),)),
+                 [ReferralDraft(kind=kind, service_id=sid)])
+    with pytest.raises(InvalidInput, match="defunct"):
+        delete_service(ws, sid)
+    update_service(ws, sid, status="defunct")
+    assert search_services(ws, "yoga") == []
+    assert [h.id for h in search_services(ws, "yoga", SearchFilters(include_inactive=True))] == [
+        sid]

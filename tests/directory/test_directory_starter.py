@@ -40,9 +40,11 @@ def test_ids_are_the_same_on_every_site(ws: Workspace, tmp_path: Path) -> None:
                           passphrase=PASSPHRASE)
     with other:
         load_starter_directory(other)
-        query = "SELECT id, name FROM service ORDER BY id"
         with ws.db.read() as a, other.db.read() as b:
-            assert a.execute(text(query)).all() == b.execute(text(query)).all()
+            for table in ("service", "service_taxonomy", "cost_option", "regular_schedule"):
+                query = f"SELECT * FROM {table} ORDER BY id"
+                rows = a.execute(text(query)).all()
+                assert rows and rows == b.execute(text(query)).all(), table
 
 
 def test_nothing_invented_and_everything_needs_checking(ws: Workspace) -> None:

@@ -35,8 +35,8 @@ def default_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path,
     return real, demo
 
 
-def test_choosing_the_data_folder(default_dirs: tuple[Path, Path], ws: Workspace,
-                                  data_dir: Path) -> None:
+@pytest.mark.usefixtures("ws")
+def test_choosing_the_data_folder(default_dirs: tuple[Path, Path], data_dir: Path) -> None:
     real, demo = default_dirs
     assert choose_data_dir(_args()) == (real, False)
     assert choose_data_dir(_args(demo=True)) == (demo, True)
@@ -68,8 +68,8 @@ def test_no_data_says_what_to_run(tmp_path: Path, capsys: pytest.CaptureFixture[
         controller.shutdown()
 
 
-def test_login_then_main_window_then_sign_out(qtbot: QtBot, ws: Workspace,
-                                              data_dir: Path) -> None:
+@pytest.mark.usefixtures("ws")
+def test_login_then_main_window_then_sign_out(qtbot: QtBot, data_dir: Path) -> None:
     controller = _controller(data_dir)
     try:
         assert controller.start()
@@ -88,8 +88,8 @@ def test_login_then_main_window_then_sign_out(qtbot: QtBot, ws: Workspace,
         controller.shutdown()
 
 
-def test_raise_request_brings_the_window_back(qtbot: QtBot, ws: Workspace,
-                                              data_dir: Path) -> None:
+@pytest.mark.usefixtures("ws")
+def test_raise_request_brings_the_window_back(qtbot: QtBot, data_dir: Path) -> None:
     controller = _controller(data_dir)
     try:
         controller.start()

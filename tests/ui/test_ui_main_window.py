@@ -20,7 +20,7 @@ from csn_desk.ui.login import DEMO_BANNER
 from csn_desk.ui.main_window import MainWindow
 from csn_desk.ui.navigation import NAV_ITEMS, ROLE_PAGES
 from csn_desk.ui.tasks import TaskRunner
-from csn_desk.ui.today.data import UK
+from csn_desk.timefmt import UK
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 from tests.conftest import FAST_KDF, PASSPHRASE
@@ -200,9 +200,9 @@ def test_uk_time_follows_british_summer_time() -> None:
 
     row = EnquiryRow("id", datetime(2026, 7, 1, 23, 30, tzinfo=UTC), "Site", ("transport",),
                      "walk_in", False)
-    assert uk_time_text(row, None) == "02 Jul 2026 00:30"
+    assert uk_time_text(row, None) == "02/07/2026 00:30"
     winter = EnquiryRow("id", datetime(2026, 1, 10, 9, 5, tzinfo=UTC), "Site", (), "phone", True)
-    assert uk_time_text(winter, None) == "10 Jan 2026 09:05"
+    assert uk_time_text(winter, None) == "10/01/2026 09:05"
 
 
 def test_today_uses_the_uk_day(ws: Workspace) -> None:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from csn_desk.enquiries import EnquiryRow, list_enquiries
 from csn_desk.ids import utcnow
 from csn_desk.referrals import follow_ups_due
+from csn_desk.timefmt import UK
 from csn_desk.workspace import Workspace
 
-UK = ZoneInfo("Europe/London")
 LATEST = 20
 # Today's count is taken from the newest enquiries; a counter logs far fewer in a day.
 TODAY_SCAN = 2000

@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from csn_desk.enquiries import EnquiryRow
-from csn_desk.ui.today.data import UK
+from csn_desk.timefmt import to_uk, uk_datetime
 from csn_desk.vocab import vocab
 
 COLUMNS = ("Received (UK time)", "Needs", "How", "Site", "Person")
@@ -20,10 +20,10 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def uk_time_text(row: EnquiryRow, today: date | None) -> str:
-    local = row.received_at.astimezone(UK)
+    local = to_uk(row.received_at)
     if today is not None and local.date() == today:
         return f"Today {local:%H:%M}"
-    return f"{local:%d %b %Y %H:%M}"
+    return uk_datetime(row.received_at)
 
 
 class EnquiryTableModel(QAbstractTableModel):
