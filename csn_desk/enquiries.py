@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -135,18 +136,30 @@ def _month_bounds(month: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def list_enquiries(ws: Workspace, *, month: str | None = None, limit: int = 100,
-                   client_id: str | None = None) -> list[EnquiryRow]:
-    """Newest first. Rows carry ids, dates, site and need codes only."""
-    query = (select(Enquiry.id, Enquiry.received_at, Site.name, Enquiry.channel,
-                    Enquiry.client_id)
-             .join(Site, Site.id == Enquiry.site_id)
-             .where(Enquiry.organisation_id == ws.organisation_id))
+def _scope(query: Any, ws: Workspace, *, month: str | None = None,
+           since: datetime | None = None, site_id: str | None = None,
+           client_id: str | None = None) -> Any:
+    query = query.where(Enquiry.organisation_id == ws.organisation_id)
     if month:
         start, end = _month_bounds(month)
         query = query.where(Enquiry.received_at >= start, Enquiry.received_at < end)
+    if since is not None:
+        query = query.where(Enquiry.received_at >= since)
+    if site_id:
+        query = query.where(Enquiry.site_id == site_id)
     if client_id:
         query = query.where(Enquiry.client_id == client_id)
+    return query
+
+
+def list_enquiries(ws: Workspace, *, month: str | None = None, limit: int = 100,
+                   client_id: str | None = None, site_id: str | None = None,
+                   since: datetime | None = None) -> list[EnquiryRow]:
+    """Newest first. Rows carry ids, dates, site and need codes only."""
+    query = (select(Enquiry.id, Enquiry.received_at, Site.name, Enquiry.channel,
+                    Enquiry.client_id)
+             .join(Site, Site.id == Enquiry.site_id))
+    query = _scope(query, ws, month=month, since=since, site_id=site_id, client_id=client_id)
     query = query.order_by(Enquiry.received_at.desc()).limit(max(1, limit))  # type: ignore[attr-defined]
     with ws.db.read() as s:
         rows = s.execute(query).all()
@@ -161,7 +174,9 @@ def list_enquiries(ws: Workspace, *, month: str | None = None, limit: int = 100,
                        r[4] is not None) for r in rows]
 
 
-def count_enquiries(ws: Workspace) -> int:
+def count_enquiries(ws: Workspace, *, since: datetime | None = None,
+                    site_id: str | None = None, month: str | None = None) -> int:
+    query = _scope(select(func.count()).select_from(Enquiry), ws, month=month, since=since,
+                   site_id=site_id)
     with ws.db.read() as s:
-        return int(s.execute(select(func.count()).select_from(Enquiry)
-                             .where(Enquiry.organisation_id == ws.organisation_id)).scalar_one())
+        return int(s.execute(query).scalar_one())

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from csn_desk.errors import InvalidInput, NotFound
 from csn_desk.ids import utcnow
@@ -105,20 +105,34 @@ def referral_status(ws: Workspace, referral_id: str) -> str:
 
 
 def follow_ups_due(ws: Workspace, by: date, limit: int = 500) -> list[FollowUpRow]:
-    """Referrals whose follow-up date has come and whose outcome is not yet known."""
-    status = _latest_status().label("status")
-    query = (select(Referral.id, Referral.enquiry_id, Referral.follow_up_due, status,
-                    Service.name, Organisation.name, Referral.external_service,
-                    Enquiry.client_id)
+    """Referrals whose follow-up date has come and whose outcome is not yet known, oldest
+    first. The status filter runs in SQL so a large history costs one index walk."""
+    status = _latest_status()
+    query = (select(Referral.id, Referral.enquiry_id, Referral.follow_up_due,
+                    status.label("status"), Service.name, Organisation.name,
+                    Referral.external_service, Enquiry.client_id)
              .join(Enquiry, Enquiry.id == Referral.enquiry_id)
              .outerjoin(Service, Service.id == Referral.service_id)
              .outerjoin(Organisation, Organisation.id == Service.organisation_id)
              .where(Enquiry.organisation_id == ws.organisation_id,
                     Referral.follow_up_due.is_not(None),  # type: ignore[union-attr]
-                    Referral.follow_up_due <= by)  # type: ignore[operator]
-             .order_by(Referral.follow_up_due, Referral.id))
+                    Referral.follow_up_due <= by,  # type: ignore[operator]
+                    status.not_in(sorted(FINAL_STATUSES)))
+             .order_by(Referral.follow_up_due, Referral.id)
+             .limit(max(1, limit)))
     with ws.db.read() as s:
         rows = s.execute(query).all()
-    out = [FollowUpRow(r[0], r[1], r[2], r[3], r[4] or r[6] or "", r[5] or "", r[7])
-           for r in rows if r[3] not in FINAL_STATUSES]
-    return out[:limit]
+    return [FollowUpRow(r[0], r[1], r[2], r[3], r[4] or r[6] or "", r[5] or "", r[7])
+            for r in rows]
+
+
+def count_follow_ups_due(ws: Workspace, by: date) -> int:
+    status = _latest_status()
+    query = (select(func.count()).select_from(Referral)
+             .join(Enquiry, Enquiry.id == Referral.enquiry_id)
+             .where(Enquiry.organisation_id == ws.organisation_id,
+                    Referral.follow_up_due.is_not(None),  # type: ignore[union-attr]
+                    Referral.follow_up_due <= by,  # type: ignore[operator]
+                    status.not_in(sorted(FINAL_STATUSES))))
+    with ws.db.read() as s:
+        return int(s.execute(query).scalar_one())

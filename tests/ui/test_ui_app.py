@@ -18,7 +18,6 @@ from csn_desk.ui.app import AppController, choose_data_dir, run_app
 from csn_desk.ui.login import LoginWindow
 from csn_desk.ui.main_window import MainWindow
 from csn_desk.ui.single_instance import ALREADY_OPEN, SingleInstance
-from csn_desk.workspace import Workspace
 from tests.conftest import PASSPHRASE
 
 

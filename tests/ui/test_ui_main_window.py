@@ -15,12 +15,12 @@ from csn_desk.accounts import add_user, initialise, sign_in
 from csn_desk.enquiries import EnquiryDraft, NeedInput, save_enquiry
 from csn_desk.ids import utcnow
 from csn_desk.referrals import ReferralDraft
+from csn_desk.timefmt import UK
 from csn_desk.ui import settings, theme
 from csn_desk.ui.login import DEMO_BANNER
 from csn_desk.ui.main_window import MainWindow
 from csn_desk.ui.navigation import NAV_ITEMS, ROLE_PAGES
 from csn_desk.ui.tasks import TaskRunner
-from csn_desk.timefmt import UK
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 from tests.conftest import FAST_KDF, PASSPHRASE

@@ -8,16 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from csn_desk.enquiries import EnquiryRow, list_enquiries
+from csn_desk.enquiries import EnquiryRow, count_enquiries, list_enquiries
 from csn_desk.ids import utcnow
-from csn_desk.referrals import follow_ups_due
+from csn_desk.referrals import count_follow_ups_due
 from csn_desk.timefmt import UK
 from csn_desk.workspace import Workspace
 
 LATEST = 20
-# Today's count is taken from the newest enquiries; a counter logs far fewer in a day.
-TODAY_SCAN = 2000
-FOLLOW_UP_SCAN = 5000
 
 
 @dataclass(frozen=True)
@@ -39,12 +36,12 @@ def uk_day_start(day: date) -> datetime:
 
 
 def load_today(ws: Workspace, now: datetime | None = None) -> TodaySummary:
-    """The latest enquiries, how many arrived today (UK time) and follow-ups due by today."""
+    """This site's latest enquiries, how many arrived today (UK time) and follow-ups due."""
     today = uk_now(now).date()
     start = uk_day_start(today)
-    recent = list_enquiries(ws, limit=TODAY_SCAN)
-    today_count = sum(1 for row in recent if row.received_at >= start)
-    due = follow_ups_due(ws, today, limit=FOLLOW_UP_SCAN)
-    return TodaySummary(day=today, latest=tuple(recent[:LATEST]), enquiries_today=today_count,
-                        enquiries_today_capped=today_count >= TODAY_SCAN,
-                        follow_ups_due=len(due), follow_ups_capped=len(due) >= FOLLOW_UP_SCAN)
+    latest = list_enquiries(ws, limit=LATEST, site_id=ws.site_id)
+    today_count = count_enquiries(ws, since=start, site_id=ws.site_id)
+    due = count_follow_ups_due(ws, today)
+    return TodaySummary(day=today, latest=tuple(latest), enquiries_today=today_count,
+                        enquiries_today_capped=False, follow_ups_due=due,
+                        follow_ups_capped=False)

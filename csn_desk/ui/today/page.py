@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from csn_desk.timefmt import long_date
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.ui.today.data import TodaySummary, load_today
 from csn_desk.ui.today.model import EnquiryTableModel
@@ -37,10 +38,11 @@ class TodayPage(QWidget):
         self.summary: TodaySummary | None = None
         self.loads = 0  # completed loads, for tests and the status line
 
-        self.heading = QLabel(f"Today at {ws.site_name}" if ws.site_name else "Today")
+        self.heading = QLabel("Today")
         self.heading.setObjectName("heading")
         self.heading.setWordWrap(True)
         self.date_label = QLabel("")
+        self.date_label.setWordWrap(True)
         self.enquiries_today = QLabel("Enquiries today: loading...")
         self.enquiries_today.setObjectName("figure")
         self.follow_ups = QLabel("Follow-ups due by today: loading...")
@@ -121,7 +123,7 @@ class TodayPage(QWidget):
 
     def _show(self, summary: Any) -> None:
         self.summary = summary
-        self.date_label.setText(f"{summary.day:%A %d %B %Y}")
+        self.date_label.setText(f"{summary.day:%A} {long_date(summary.day)}")
         self.enquiries_today.setText(
             "Enquiries today: "
             f"{_count_text(summary.enquiries_today, summary.enquiries_today_capped)}")
