@@ -8,17 +8,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
 from csn_desk.errors import InvalidInput, NotFound
 from csn_desk.ids import utcnow
-from csn_desk.store.models import Enquiry, Organisation, Referral, ReferralEvent, Service
+from csn_desk.store.models import (
+    Enquiry,
+    Organisation,
+    Referral,
+    ReferralEvent,
+    ReferralState,
+    Service,
+)
 from csn_desk.store.writes import Writer
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 
-FINAL_STATUSES = frozenset({"started", "declined", "not_eligible", "no_response", "closed"})
+FINAL_STATUSES = frozenset(t.code for t in vocab("referral_statuses").terms if t.final)
 
 
 @dataclass(frozen=True)
@@ -89,50 +97,41 @@ def add_event(ws: Workspace, referral_id: str, status: str, note: str = "",
         return event.id
 
 
-def _latest_status():  # type: ignore[no-untyped-def]
-    return (select(ReferralEvent.status)
-            .where(ReferralEvent.referral_id == Referral.id)
-            .order_by(ReferralEvent.at.desc(), ReferralEvent.id.desc())  # type: ignore[attr-defined]
-            .limit(1).correlate(Referral).scalar_subquery())
-
-
 def referral_status(ws: Workspace, referral_id: str) -> str:
     with ws.db.read() as s:
-        row = s.execute(select(_latest_status()).where(Referral.id == referral_id)).first()
-        if row is None:
+        state = s.get(ReferralState, referral_id)
+        if state is None or state.organisation_id != ws.organisation_id:
             raise NotFound("That referral was not found.")
-        return str(row[0])
+        return str(state.status)
+
+
+def _due(ws: Workspace, by: date) -> list[Any]:
+    return [ReferralState.organisation_id == ws.organisation_id,
+            ReferralState.is_open.is_(True),  # type: ignore[attr-defined]
+            ReferralState.follow_up_due.is_not(None),  # type: ignore[union-attr]
+            ReferralState.follow_up_due <= by]  # type: ignore[operator]
 
 
 def follow_ups_due(ws: Workspace, by: date, limit: int = 500) -> list[FollowUpRow]:
     """Referrals whose follow-up date has come and whose outcome is not yet known, oldest
-    first. The status filter runs in SQL so a large history costs one index walk."""
-    status = _latest_status()
-    query = (select(Referral.id, Referral.enquiry_id, Referral.follow_up_due,
-                    status.label("status"), Service.name, Organisation.name,
+    first: a range of the referral_state queue index, however long the history."""
+    query = (select(ReferralState.referral_id, Referral.enquiry_id, ReferralState.follow_up_due,
+                    ReferralState.status, Service.name, Organisation.name,
                     Referral.external_service, Enquiry.client_id)
+             .join(Referral, Referral.id == ReferralState.referral_id)
              .join(Enquiry, Enquiry.id == Referral.enquiry_id)
              .outerjoin(Service, Service.id == Referral.service_id)
              .outerjoin(Organisation, Organisation.id == Service.organisation_id)
-             .where(Enquiry.organisation_id == ws.organisation_id,
-                    Referral.follow_up_due.is_not(None),  # type: ignore[union-attr]
-                    Referral.follow_up_due <= by,  # type: ignore[operator]
-                    status.not_in(sorted(FINAL_STATUSES)))
-             .order_by(Referral.follow_up_due, Referral.id)
+             .where(*_due(ws, by))
+             .order_by(ReferralState.follow_up_due, ReferralState.referral_id)
              .limit(max(1, limit)))
     with ws.db.read() as s:
         rows = s.execute(query).all()
-    return [FollowUpRow(r[0], r[1], r[2], r[3], r[4] or r[6] or "", r[5] or "", r[7])
+    return [FollowUpRow(r[0], r[1], r[2], r[3] or "made", r[4] or r[6] or "", r[5] or "", r[7])
             for r in rows]
 
 
 def count_follow_ups_due(ws: Workspace, by: date) -> int:
-    status = _latest_status()
-    query = (select(func.count()).select_from(Referral)
-             .join(Enquiry, Enquiry.id == Referral.enquiry_id)
-             .where(Enquiry.organisation_id == ws.organisation_id,
-                    Referral.follow_up_due.is_not(None),  # type: ignore[union-attr]
-                    Referral.follow_up_due <= by,  # type: ignore[operator]
-                    status.not_in(sorted(FINAL_STATUSES))))
+    query = select(func.count()).select_from(ReferralState).where(*_due(ws, by))
     with ws.db.read() as s:
         return int(s.execute(query).scalar_one())

@@ -27,6 +27,7 @@ class Term:
     code: str
     label: str
     description: str = ""
+    final: bool = False  # referral statuses: this status ends the referral
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class Vocabulary:
 @cache
 def vocab(name: str) -> Vocabulary:
     raw = json.loads((resources_dir() / "vocab" / f"{name}.json").read_text(encoding="utf-8"))
-    terms = tuple(Term(i["code"], i["label"], i.get("description", "")) for i in raw["items"])
+    terms = tuple(Term(i["code"], i["label"], i.get("description", ""), bool(i.get("final")))
+                  for i in raw["items"])
     return Vocabulary(raw["name"], raw["title"], terms)
 
 

@@ -393,13 +393,17 @@ def _referral(rng: random.Random, ids: _Ids, eid: str, when: datetime, services:
                      due.isoformat(), _ts(when)))
     event_rows.append((ids.at(when), rid, "made", "", _ts(when)))
     later = when
-    for status in _story(rng):
+    story = _story(rng)
+    if (not story or story[-1] not in _FINAL) and when < end - timedelta(days=90):
+        story = [*story, rng.choice(["no_response", "closed"])]  # old cases get closed
+    for status in story:
         later = later + timedelta(days=rng.randint(2, 20))
         if later > end:
             break
         event_rows.append((ids.at(later), rid, status, "", _ts(later)))
 
 
+_FINAL = frozenset(t.code for t in vocab("referral_statuses").terms if t.final)
 _KINDS = ["information", "signposted", "referred", "booked"]
 _KIND_CUM = list(itertools.accumulate([2, 5, 3, 1]))
 _STORIES = [[], ["contacted"], ["contacted", "started"], ["started"],

@@ -20,7 +20,14 @@ from csn_desk.store.models.directory import (
     ServiceAtLocation,
     ServiceTaxonomy,
 )
-from csn_desk.store.models.enquiries import Document, Enquiry, EnquiryNeed, Referral, ReferralEvent
+from csn_desk.store.models.enquiries import (
+    Document,
+    Enquiry,
+    EnquiryNeed,
+    Referral,
+    ReferralEvent,
+    ReferralState,
+)
 from csn_desk.store.models.organisation import LocalSetting, Site, User
 from csn_desk.store.models.people import Client, Consent
 from csn_desk.store.models.sync import CellClock, ChangeLog, HlcState
@@ -55,6 +62,6 @@ __all__ = [
     "NETWORK", "ORGANISATION", "SYNCED", "AuditEvent", "CellClock", "ChangeLog", "Client",
     "Consent", "CostOption", "DirectoryReview", "Document", "Enquiry", "EnquiryNeed",
     "HlcState", "HolidayClosure", "LocalSetting", "Location", "Organisation", "Referral",
-    "ReferralEvent", "RegularSchedule", "Service", "ServiceArea", "ServiceAtLocation",
+    "ReferralEvent", "ReferralState", "RegularSchedule", "Service", "ServiceArea", "ServiceAtLocation",
     "ServiceTaxonomy", "Site", "User", "metadata",
 ]

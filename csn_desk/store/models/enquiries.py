@@ -67,6 +67,23 @@ class ReferralEvent(SQLModel, table=True):
     site_id: str | None = None
 
 
+class ReferralState(SQLModel, table=True):
+    """Derived and local (never synced): each referral's latest status, kept by SQL triggers on
+    referral and referral_event (migration 0003), so the follow-up queue is an index range
+    instead of a scan of every event. The events remain the truth."""
+
+    __tablename__ = "referral_state"
+    __table_args__ = (Index("ix_referral_state_queue", "organisation_id", "is_open",
+                            "follow_up_due"),)
+    referral_id: str = Field(primary_key=True, max_length=36)
+    organisation_id: str | None = None
+    follow_up_due: date | None = None
+    status: str | None = None
+    status_at: datetime | None = None
+    status_event_id: str | None = None
+    is_open: bool = True
+
+
 class Document(SQLModel, table=True):
     """Every slip, letter, report or export produced (what, for whom, when, by whom, format)."""
 

@@ -1,0 +1,1 @@
+"""The directory search panel: beside the New enquiry form and on the Directory page."""
