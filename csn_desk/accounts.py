@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from csn_desk.directory.index import sync_taxonomy_labels
 from csn_desk.errors import InvalidInput, UnknownUser
@@ -62,7 +62,7 @@ def initialise(data_dir: Path, *, site_name: str, organisation_name: str, admin_
 
 def _workspace(db: Database, username: str) -> Workspace:
     with db.read() as s:
-        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        user = s.execute(select(User).where(col(User.username) == username)).scalar_one_or_none()
         if user is None or not user.active:
             db.close()
             raise UnknownUser(username)
@@ -115,7 +115,7 @@ def add_user(ws: Workspace, username: str, display_name: str, role: str, passphr
     if check_strength:
         require_strong(passphrase, [name, display_name])
     with ws.db.write(ws.actor) as w:
-        exists = w.session.execute(select(User.id).where(User.username == name)).first()
+        exists = w.session.execute(select(User.id).where(col(User.username) == name)).first()
         if exists:
             raise InvalidInput(f"There is already a user called '{name}'. Choose another username.")
         user = w.create(User(site_id=ws.site_id, username=name, display_name=display_name,

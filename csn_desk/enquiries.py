@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
 
 from csn_desk.errors import InvalidInput, NotFound
 from csn_desk.ids import new_id, utcnow
@@ -117,8 +119,8 @@ def set_need_outcome(ws: Workspace, enquiry_id: str, need_code: str, outcome: st
         vocab("unmet_reasons").check(unmet_reason, "reason")
     with ws.db.write(ws.actor) as w:
         need = w.session.execute(
-            select(EnquiryNeed).where(EnquiryNeed.enquiry_id == enquiry_id,
-                                      EnquiryNeed.need_code == need_code)).scalar_one_or_none()
+            select(EnquiryNeed).where(col(EnquiryNeed.enquiry_id) == enquiry_id,
+                                      col(EnquiryNeed.need_code) == need_code)).scalar_one_or_none()
         if need is None:
             raise NotFound("That need is not on this enquiry.")
         w.update(need, outcome=outcome,
@@ -156,11 +158,11 @@ def list_enquiries(ws: Workspace, *, month: str | None = None, limit: int = 100,
                    client_id: str | None = None, site_id: str | None = None,
                    since: datetime | None = None) -> list[EnquiryRow]:
     """Newest first. Rows carry ids, dates, site and need codes only."""
-    query = (select(Enquiry.id, Enquiry.received_at, Site.name, Enquiry.channel,
-                    Enquiry.client_id)
-             .join(Site, Site.id == Enquiry.site_id))
+    columns = (Enquiry.id, Enquiry.received_at, Site.name, Enquiry.channel, Enquiry.client_id)
+    query = (sa_select(*(col(c) for c in columns))
+             .join(Site, col(Site.id) == Enquiry.site_id))
     query = _scope(query, ws, month=month, since=since, site_id=site_id, client_id=client_id)
-    query = query.order_by(Enquiry.received_at.desc()).limit(max(1, limit))  # type: ignore[attr-defined]
+    query = query.order_by(col(Enquiry.received_at).desc()).limit(max(1, limit))
     with ws.db.read() as s:
         rows = s.execute(query).all()
         ids = [r[0] for r in rows]
@@ -168,7 +170,7 @@ def list_enquiries(ws: Workspace, *, month: str | None = None, limit: int = 100,
         for chunk_start in range(0, len(ids), 500):
             chunk = ids[chunk_start:chunk_start + 500]
             for eid, code in s.execute(select(EnquiryNeed.enquiry_id, EnquiryNeed.need_code)
-                                       .where(EnquiryNeed.enquiry_id.in_(chunk))):  # type: ignore[attr-defined]
+                                       .where(col(EnquiryNeed.enquiry_id).in_(chunk))):
                 needs.setdefault(eid, []).append(code)
     return [EnquiryRow(r[0], r[1], r[2], tuple(sorted(needs.get(r[0], []))), r[3],
                        r[4] is not None) for r in rows]

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from csn_desk.errors import InvalidInput, NotFound
 from csn_desk.ids import utcnow
@@ -107,23 +108,24 @@ def referral_status(ws: Workspace, referral_id: str) -> str:
 
 def _due(ws: Workspace, by: date) -> list[Any]:
     return [ReferralState.organisation_id == ws.organisation_id,
-            ReferralState.is_open.is_(True),  # type: ignore[attr-defined]
-            ReferralState.follow_up_due.is_not(None),  # type: ignore[union-attr]
-            ReferralState.follow_up_due <= by]  # type: ignore[operator]
+            col(ReferralState.is_open).is_(True),
+            col(ReferralState.follow_up_due).is_not(None),
+            col(ReferralState.follow_up_due) <= by]
 
 
 def follow_ups_due(ws: Workspace, by: date, limit: int = 500) -> list[FollowUpRow]:
     """Referrals whose follow-up date has come and whose outcome is not yet known, oldest
     first: a range of the referral_state queue index, however long the history."""
-    query = (select(ReferralState.referral_id, Referral.enquiry_id, ReferralState.follow_up_due,
-                    ReferralState.status, Service.name, Organisation.name,
-                    Referral.external_service, Enquiry.client_id)
-             .join(Referral, Referral.id == ReferralState.referral_id)
-             .join(Enquiry, Enquiry.id == Referral.enquiry_id)
-             .outerjoin(Service, Service.id == Referral.service_id)
-             .outerjoin(Organisation, Organisation.id == Service.organisation_id)
+    columns = (ReferralState.referral_id, Referral.enquiry_id, ReferralState.follow_up_due,
+               ReferralState.status, Service.name, Organisation.name,
+               Referral.external_service, Enquiry.client_id)
+    query = (select(*(col(c) for c in columns))
+             .join(Referral, col(Referral.id) == ReferralState.referral_id)
+             .join(Enquiry, col(Enquiry.id) == Referral.enquiry_id)
+             .outerjoin(Service, col(Service.id) == Referral.service_id)
+             .outerjoin(Organisation, col(Organisation.id) == Service.organisation_id)
              .where(*_due(ws, by))
-             .order_by(ReferralState.follow_up_due, ReferralState.referral_id)
+             .order_by(col(ReferralState.follow_up_due), col(ReferralState.referral_id))
              .limit(max(1, limit)))
     with ws.db.read() as s:
         rows = s.execute(query).all()

@@ -11,7 +11,7 @@ from csn_desk.cli.common import PASSPHRASE_ENV, UsageError, add_common, data_dir
 from csn_desk.demo import DEMO_ORGANISATION, DEMO_PASSPHRASE, DEMO_USERNAME
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser("demo", help="create a new data folder with fictional demo data")
     add_common(p, user=False)
     p.add_argument("--enquiries", type=int, required=True, help="how many enquiries (e.g. 5000)")

@@ -9,7 +9,7 @@ from csn_desk.enquiries import list_enquiries
 from csn_desk.timefmt import uk_datetime
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser("enquiries", help="list enquiries (no personal data)")
     inner = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     lst = inner.add_parser("list", help="ids, dates, site and need codes, newest first")

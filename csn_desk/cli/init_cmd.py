@@ -8,7 +8,7 @@ from csn_desk.accounts import initialise
 from csn_desk.cli.common import add_common, data_dir, read_passphrase
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser("init", help="set up a new data folder for this site")
     add_common(p, user=False)
     p.add_argument("--site", required=True, help="this access point's name")

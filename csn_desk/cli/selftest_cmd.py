@@ -7,7 +7,7 @@ import argparse
 from csn_desk.selftest import Step, run_self_test
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser("self-test", help="check this installation end to end (no real data used)")
     p.set_defaults(func=run)
 

@@ -10,8 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from csn_desk.ids import utcnow
 from csn_desk.store.models import AuditEvent
@@ -29,7 +28,7 @@ def _digest(prev_hash: str, seq: int, at: datetime, user_id: str | None, site_id
 
 def last_entry(session: Session) -> tuple[int, str]:
     row = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)  # type: ignore[union-attr]
+        select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
     ).first()
     return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
@@ -70,7 +69,7 @@ class ChainReport:
 def verify_chain(session: Session) -> ChainReport:
     """Walk the whole log in order and say where, if anywhere, the chain breaks."""
     prev, expected_seq, count = GENESIS, 1, 0
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq))  # type: ignore[arg-type]
+    rows = session.execute(select(AuditEvent).order_by(col(AuditEvent.seq)))
     for (ev,) in rows:
         count += 1
         if ev.seq != expected_seq:

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from csn_desk.errors import AlreadyInitialised, DatabaseUnreadable, NoDatabase
 from csn_desk.store import migrate
@@ -136,7 +136,7 @@ class Database:
     # -- local settings ---------------------------------------------------------------------
     def setting(self, key: str) -> str | None:
         with self.read() as s:
-            row = s.execute(select(LocalSetting.value).where(LocalSetting.key == key)).first()
+            row = s.execute(select(LocalSetting.value).where(col(LocalSetting.key) == key)).first()
             return None if row is None else str(row[0])
 
     def key_file(self) -> KeyFile:

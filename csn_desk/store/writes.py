@@ -87,9 +87,9 @@ class Writer:
 
     def exists(self, model: type[SQLModel], row_id: str) -> bool:
         """Is there a row with this id? (A cheap check without loading an ORM object.)"""
-        table = model.__tablename__  # type: ignore[attr-defined]
+        table = str(model.__tablename__)
         found = self.session.connection().exec_driver_sql(
-            f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).first()  # type: ignore[arg-type]
+            f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).first()
         return found is not None
 
     def event(self, action: str, *, entity: str | None = None, entity_id: str | None = None,
@@ -100,12 +100,12 @@ class Writer:
 
     # -- internals --------------------------------------------------------------------------
     def _audit(self, verb: str, obj: SQLModel, detail: str | None = None) -> None:
-        table = obj.__tablename__  # type: ignore[attr-defined]
+        table = str(obj.__tablename__)
         self.event(f"{verb}:{table}", entity=table, entity_id=str(getattr(obj, "id", "")),
                    detail=detail)
 
     def _log(self, obj: SQLModel, op: str, values: dict[str, Any]) -> None:
-        table = str(obj.__tablename__)  # type: ignore[attr-defined]
+        table = str(obj.__tablename__)
         row_id = str(obj.id)  # type: ignore[attr-defined]
         scope = SYNCED.get(type(obj))
         if scope is None or not values:
@@ -117,8 +117,8 @@ class Writer:
         rows = [(scope, table, row_id, name, json.dumps(to_json_value(value)), stamp, site, op)
                 for name, value in values.items()]
         conn = self.session.connection()
-        conn.exec_driver_sql(_INSERT_LOG, rows)  # type: ignore[arg-type]
-        conn.exec_driver_sql(_UPSERT_CLOCK, [(table, row_id, r[3], stamp, site) for r in rows])  # type: ignore[arg-type]
+        conn.exec_driver_sql(_INSERT_LOG, rows)
+        conn.exec_driver_sql(_UPSERT_CLOCK, [(table, row_id, r[3], stamp, site) for r in rows])
 
 
 # Plain SQL on the session's connection: this runs for every field of every write, and the

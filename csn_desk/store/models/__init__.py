@@ -62,6 +62,6 @@ __all__ = [
     "NETWORK", "ORGANISATION", "SYNCED", "AuditEvent", "CellClock", "ChangeLog", "Client",
     "Consent", "CostOption", "DirectoryReview", "Document", "Enquiry", "EnquiryNeed",
     "HlcState", "HolidayClosure", "LocalSetting", "Location", "Organisation", "Referral",
-    "ReferralEvent", "ReferralState", "RegularSchedule", "Service", "ServiceArea", "ServiceAtLocation",
-    "ServiceTaxonomy", "Site", "User", "metadata",
+    "ReferralEvent", "ReferralState", "RegularSchedule", "Service", "ServiceArea",
+    "ServiceAtLocation", "ServiceTaxonomy", "Site", "User", "metadata",
 ]

@@ -10,8 +10,8 @@ from csn_desk.ids import new_id, utcnow
 
 
 def id_field() -> str:
-    return Field(default_factory=new_id, primary_key=True, max_length=36)  # type: ignore[no-any-return]
+    return Field(default_factory=new_id, primary_key=True, max_length=36)
 
 
 def created_field() -> datetime:
-    return Field(default_factory=utcnow)  # type: ignore[no-any-return]
+    return Field(default_factory=utcnow)
