@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from csn_desk.accounts import change_passphrase, initialise, sign_in, sign_in_with_recovery
+from csn_desk.directory.search import search_services
+from csn_desk.directory.starter import load_starter_directory
 from csn_desk.enquiries import EnquiryDraft, NeedInput, list_enquiries, save_enquiry
 from csn_desk.errors import WrongPassphrase
 from csn_desk.referrals import ReferralDraft, follow_ups_due
@@ -61,6 +63,10 @@ def run_self_test(report: Callable[[Step], None] | None = None) -> list[Step]:
             save_enquiry(ws, draft)  # a double save must not make a second enquiry
             step("save an enquiry once", [r.id for r in list_enquiries(ws)] == [eid])
             step("follow-up listed when due", len(follow_ups_due(ws, date.today())) == 1)
+            loaded = load_starter_directory(ws)
+            hits = search_services(ws, "befriendng")  # a typo on purpose
+            step("directory search (starter directory, typo forgiven)",
+                 loaded > 0 and any("befriend" in h.name.lower() for h in hits))
             ws.close()
             try:
                 sign_in(data, "selftest", second).close()
