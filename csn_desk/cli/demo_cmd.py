@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("--enquiries", type=int, required=True, help="how many enquiries (e.g. 5000)")
     p.add_argument("--seed", type=int, default=1, help="the same seed gives the same data")
     p.add_argument("--organisation", default=DEMO_ORGANISATION)
-    p.add_argument("--admin", default=None,
+    p.add_argument("--admin", "--user", dest="admin", default=None,
                    help="administrator username (passphrase as for every command); "
                         "without it a demo login is created and printed")
     p.add_argument("--anchor", type=date.fromisoformat, default=None,

@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     add_common(p, user=False)
     p.add_argument("--site", required=True, help="this access point's name")
     p.add_argument("--organisation", required=True, help="the organisation that runs it")
-    p.add_argument("--admin", required=True, help="username of the first administrator")
+    p.add_argument("--admin", "--user", dest="admin", required=True,
+                   help="username of the first administrator")
     p.add_argument("--admin-name", default=None, help="the administrator's display name")
     p.set_defaults(func=run)
 
