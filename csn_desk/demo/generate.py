@@ -327,6 +327,7 @@ def _enquiries(con: Any, rng: random.Random, ids: _Ids, ws: Workspace, site_ids:
     # Generated in time order, so time-ordered ids and dates append to the indexes instead of
     # splitting pages all over a large tree (a million enquiries: minutes, not an hour).
     day_offsets = sorted(rng.randrange(days) for _ in range(n))
+    cache_before = con.execute("PRAGMA cache_size").fetchone()[0]
     con.execute("PRAGMA cache_size = -131072")  # 128 MiB while bulk loading
     done = 0
     while done < n:
@@ -369,7 +370,7 @@ def _enquiries(con: Any, rng: random.Random, ids: _Ids, ws: Workspace, site_ids:
         summary.referrals += len(refs)
         summary.events += len(events)
         report("enquiries", done, n)
-    con.execute("PRAGMA cache_size = -2000")  # back to SQLite's default for pooled use
+    con.execute(f"PRAGMA cache_size = {int(cache_before)}")  # back to the pooled setting
 
 
 _SQL_ENQUIRY = ("INSERT INTO enquiry (id, organisation_id, site_id, user_id, received_at, "
