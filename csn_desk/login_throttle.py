@@ -13,8 +13,13 @@ can skip this app entirely); this throttle is the deterrent at the counter itsel
 Policy: failures older than ``WINDOW`` are forgotten. Up to ``FREE_ATTEMPTS`` failures in the
 window cost nothing; from then on each new attempt must wait ``FIRST_DELAY`` seconds after
 the latest failure, doubling with every further failure, up to ``MAX_DELAY``. A successful
-sign-in clears the file (the caller records how many failures there were in the audit log).
-No Qt here: the login window and the idle lock both use it.
+sign-in clears the file.
+
+What is logged where: failures are only counted in the file (the database is still locked
+when they happen, so they cannot go to the audit log then). The next successful sign-in
+writes one audit event, "auth:failed_attempts", with the count in its detail; the idle lock's
+"auth:unlock" event carries its count the same way. No Qt here: the login window and the idle
+lock both use it.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from csn_desk.accounts import sign_in
+from csn_desk.errors import CsnError, UnknownUser, WrongPassphrase
 from csn_desk.store.atomic import write_atomic
+from csn_desk.workspace import Workspace
 
 FILE_NAME = "sign-in-attempts.json"
 WINDOW = 5 * 60.0
@@ -91,3 +99,30 @@ class LoginThrottle:
         if not self.path.parent.is_dir():
             return  # no data folder (yet): nothing to sign in to, nothing to count
         write_atomic(self.path, json.dumps({"failures": [round(t, 3) for t in times]}).encode())
+
+
+class TooManyAttempts(CsnError):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(wait_message(seconds))
+
+
+def throttled_sign_in(data_dir: Path, username: str, passphrase: str, *,
+                      now: Callable[[], float] = time.time) -> Workspace:
+    """``accounts.sign_in`` behind the throttle: refuses while a wait is due, counts a wrong
+    passphrase or unknown user, and audits the count of failures on the next success."""
+    throttle = LoginThrottle(data_dir, now)
+    if (wait := throttle.wait_seconds()) > 0:
+        raise TooManyAttempts(wait)
+    try:
+        ws = sign_in(data_dir, username, passphrase)
+    except (WrongPassphrase, UnknownUser) as exc:
+        wait = throttle.record_failure()
+        if wait > 0:
+            raise CsnError(f"{exc} {wait_message(wait)}") from None
+        raise
+    failed = throttle.record_success()
+    if failed:
+        with ws.db.write(ws.actor) as w:
+            w.event("auth:failed_attempts", entity="user", entity_id=ws.user.id,
+                    detail=f"{failed} failed sign-in attempts on this computer before this one")
+    return ws

@@ -23,6 +23,9 @@ LABELS = ["Very weak", "Weak", "Fair", "Strong", "Very strong"]
 
 
 def strength(passphrase: str, user_inputs: list[str] | None = None) -> Strength:
+    if not passphrase:  # zxcvbn cannot score an empty string
+        return Strength(0, LABELS[0], f"Use at least {MIN_LENGTH} characters; "
+                                      "a few ordinary words work well.")
     result = zxcvbn(passphrase[:100], user_inputs=user_inputs or [])
     score = int(result["score"])
     problem: str | None = None

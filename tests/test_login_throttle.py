@@ -5,14 +5,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
+from csn_desk.errors import CsnError
 from csn_desk.login_throttle import (
     FILE_NAME,
     FREE_ATTEMPTS,
     MAX_DELAY,
     WINDOW,
     LoginThrottle,
+    TooManyAttempts,
+    throttled_sign_in,
     wait_message,
 )
+from csn_desk.store.models.audit import AuditEvent
+from csn_desk.workspace import Workspace
+from tests.conftest import PASSPHRASE
 
 
 class Clock:
@@ -91,3 +100,29 @@ def test_no_data_folder_means_nothing_is_written(tmp_path: Path) -> None:
 def test_wait_message_rounds_up() -> None:
     assert wait_message(0.2) == "Too many attempts; wait 1 second."
     assert wait_message(3.01) == "Too many attempts; wait 4 seconds."
+
+
+def test_sign_in_behind_the_throttle_counts_and_audits(ws: Workspace, data_dir: Path) -> None:
+    clock = Clock()
+    for attempt in range(FREE_ATTEMPTS):
+        with pytest.raises(CsnError) as wrong:
+            throttled_sign_in(data_dir, "admin", "wrong passphrase here", now=clock)
+        assert "passphrase is not right" in str(wrong.value)
+        assert ("Too many attempts" in str(wrong.value)) == (attempt == FREE_ATTEMPTS - 1)
+    with pytest.raises(TooManyAttempts, match="wait 2 seconds"):
+        throttled_sign_in(data_dir, "admin", PASSPHRASE, now=clock)  # even the right one
+    clock.t += 2
+    signed_in = throttled_sign_in(data_dir, "admin", PASSPHRASE, now=clock)
+    try:
+        with signed_in.db.read() as s:
+            details = s.execute(select(AuditEvent.detail).where(
+                AuditEvent.action == "auth:failed_attempts")).scalars().all()
+        assert details == [f"{FREE_ATTEMPTS} failed sign-in attempts on this computer "
+                           "before this one"]
+    finally:
+        signed_in.close()
+    assert LoginThrottle(data_dir, now=clock).failures() == []
+    # An unknown user counts as a failure too (so guessing names is slowed the same way).
+    with pytest.raises(CsnError):
+        throttled_sign_in(data_dir, "nobody", PASSPHRASE, now=clock)
+    assert len(LoginThrottle(data_dir, now=clock).failures()) == 1

@@ -24,10 +24,6 @@ from csn_desk.ui.single_instance import ALREADY_OPEN, SingleInstance
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
 
-NO_DATA = ("There is no csn-desk data in this folder yet. The set-up wizard comes with the "
-           "counter work; for now, run 'csn-desk init' to set up this computer, or "
-           "'csn-desk --demo' to try the app on fictional demo data.")
-
 
 def choose_data_dir(args: Any) -> tuple[Path, bool]:
     """(data folder, whether it is the demo data set) from --data-dir/--demo/--demo-if-empty."""
@@ -114,9 +110,7 @@ class AppController(QObject):
         if DataPaths(self.data_dir).exists():
             return self.show_login()
         if not self.demo:
-            tell(NO_DATA, "No data yet")
-            self.exit_code = 1
-            return False
+            return self.show_setup()
         self._show(PreparingDemo())
         data_dir, count = self.data_dir, self.demo_enquiries
 
@@ -126,6 +120,15 @@ class AppController(QObject):
 
         self.runner.run_db(make, on_done=lambda _r: self.show_login(),
                            on_error=self._fatal)
+        return True
+
+    def show_setup(self) -> bool:
+        """An empty data folder: the set-up wizard, then the login window."""
+        from csn_desk.ui.setup_wizard import SetupWizard
+
+        wizard = SetupWizard(self.data_dir, self.runner)
+        wizard.setup_done.connect(lambda _username: self.show_login())
+        self._show(wizard)
         return True
 
     def show_login(self) -> bool:

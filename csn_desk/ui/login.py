@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csn_desk.accounts import sign_in
+from csn_desk.login_throttle import throttled_sign_in
 from csn_desk.ui.tasks import TaskRunner
 
 DEMO_BANNER = "DEMO DATA – all people and records are fictional"
@@ -140,7 +140,7 @@ class LoginWindow(QWidget):
             return
         self._set_busy(True)
         data_dir = self.data_dir
-        self.runner.run_db(lambda _state: sign_in(data_dir, username, secret),
+        self.runner.run_db(lambda _state: throttled_sign_in(data_dir, username, secret),
                            on_done=self._succeeded, on_error=self._failed, owner=self)
 
     def show_error(self, sentence: str) -> None:

@@ -30,7 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csn_desk.ui import settings, theme
+from csn_desk.ui import idle_lock, settings, theme
+from csn_desk.ui.clients.page import ClientsPage
+from csn_desk.ui.directory.panel import DirectoryPage
+from csn_desk.ui.enquiry.page import NewEnquiryPage
+from csn_desk.ui.followups.page import FollowUpsPage
 from csn_desk.ui.login import demo_banner
 from csn_desk.ui.navigation import NavItem, items_for_role
 from csn_desk.ui.tasks import TaskRunner
@@ -40,6 +44,10 @@ from csn_desk.workspace import Workspace
 
 PageFactory = Callable[[Workspace, TaskRunner], QWidget]
 PAGE_FACTORIES: dict[str, PageFactory] = {"today": TodayPage}
+PAGE_FACTORIES["clients"] = ClientsPage
+PAGE_FACTORIES["new_enquiry"] = NewEnquiryPage
+PAGE_FACTORIES["directory"] = DirectoryPage
+PAGE_FACTORIES["follow_ups"] = FollowUpsPage
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"
@@ -166,6 +174,8 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         file_menu.addAction(sign_out)
+        self.idle_lock = idle_lock.install(self, self.ws, self.runner, file_menu)
+        self.idle_lock.sign_out_requested.connect(self.sign_out_requested.emit)
         file_menu.addAction(quit_action)
 
         view_menu = self.menuBar().addMenu("&View")
@@ -181,6 +191,7 @@ class MainWindow(QMainWindow):
             size_menu.addAction(action)
             self.text_size_actions[percent] = action
         group.triggered.connect(self._on_text_size_action)
+        view_menu.addAction(theme.high_contrast_action(self))
 
     def _on_text_size_action(self, action: QAction) -> None:
         self.set_text_scale(int(action.data()))

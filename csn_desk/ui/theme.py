@@ -2,15 +2,20 @@
 
 Text size is the OS font size (at least ``MIN_BASE_PT``) times the user's 100-200% setting,
 applied to the application font and to a generated stylesheet, so changing it restyles every
-open window live. Colours are chosen for WCAG AA contrast on the default light palette; the
-built-in high-contrast theme is still to come (issue 3) and follows the OS palette meanwhile.
+open window live. Colours are chosen for WCAG AA contrast on the default light palette.
+
+The high-contrast theme (View > High contrast, remembered per computer) is the same
+stylesheet with another colour set -- white/yellow on black, thick borders, yellow focus --
+plus a matching QPalette, so widgets the stylesheet does not reach follow it too.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from csn_desk.ui import settings
@@ -24,9 +29,47 @@ BANNER_FG = "#3d2e00"  # 11:1 on the banner background
 ERROR_BG = "#fdecea"
 ERROR_FG = "#7a1010"   # 8.9:1 on the error background
 
-ARROW = (Path(__file__).resolve().parent / "icons" / "down-arrow.svg").as_posix()
+HIGH_CONTRAST_KEY = "ui/high_contrast"
+
+
+@dataclass(frozen=True)
+class Colours:
+    """Every colour the stylesheet uses, so a theme is one value."""
+
+    text: str = "black"
+    field_bg: str = "white"
+    button_bg: str = "#f2f2f2"
+    default_bg: str = "#dde8f5"
+    disabled_fg: str = "#595959"
+    disabled_bg: str = "#e6e6e6"
+    focus: str = FOCUS
+    border: str = BORDER
+    border_px: int = 1
+    selected_bg: str = FOCUS
+    selected_fg: str = "white"
+    banner_bg: str = BANNER_BG
+    banner_fg: str = BANNER_FG
+    error_bg: str = ERROR_BG
+    error_fg: str = ERROR_FG
+    window_bg: str = ""  # empty: leave the window background to the OS palette
+    dark: bool = False   # light text on a dark background (picks the white arrow icon)
+
+
+LIGHT = Colours()
+# White on black is 21:1; yellow (#ffff00) on black 19.6:1; disabled grey #c0c0c0 11.4:1.
+HIGH_CONTRAST = Colours(
+    text="white", field_bg="black", button_bg="black", default_bg="#00224d",
+    disabled_fg="#c0c0c0", disabled_bg="#1a1a1a", focus="#ffff00", border="white",
+    border_px=2, selected_bg="#ffff00", selected_fg="black", banner_bg="black",
+    banner_fg="#ffff00", error_bg="black", error_fg="#ff9e9e", window_bg="black", dark=True,
+)
+
+ICONS = Path(__file__).resolve().parent / "icons"
+ARROW = (ICONS / "down-arrow.svg").as_posix()
+ARROW_LIGHT = (ICONS / "down-arrow-light.svg").as_posix()
 
 _os_base_pt: float | None = None
+_os_palette: QPalette | None = None
 
 
 def base_point_size(app: QApplication) -> float:
@@ -38,63 +81,115 @@ def base_point_size(app: QApplication) -> float:
     return max(_os_base_pt, MIN_BASE_PT)
 
 
-def stylesheet(pt: float) -> str:
-    """The app stylesheet for a body text size of ``pt`` points."""
+def stylesheet(pt: float, c: Colours = LIGHT) -> str:
+    """The app stylesheet for a body text size of ``pt`` points in colours ``c``."""
     big, huge = pt * 1.2, pt * 1.45
     box = round(pt * 1.5)  # check box size in px, so it grows with the text
-    return f"""
+    b = c.border_px
+    arrow = ARROW_LIGHT if c.dark else ARROW
+    window = (f"QWidget {{ background: {c.window_bg}; color: {c.text}; }}\n"
+              if c.window_bg else "")
+    return window + f"""
 QWidget {{ font-size: {pt:.1f}pt; }}
 QLabel#heading {{ font-size: {huge:.1f}pt; font-weight: bold; }}
 QLabel#subheading {{ font-size: {big:.1f}pt; font-weight: bold; }}
 QLabel#figure {{ font-size: {big:.1f}pt; }}
 QLabel#demoBanner {{
-    background: {BANNER_BG}; color: {BANNER_FG}; border: 2px solid {BANNER_FG};
+    background: {c.banner_bg}; color: {c.banner_fg}; border: 2px solid {c.banner_fg};
     font-size: {big:.1f}pt; font-weight: bold; padding: 8px;
 }}
 QLabel#errorMessage {{
-    background: {ERROR_BG}; color: {ERROR_FG}; border: 2px solid {ERROR_FG}; padding: 8px;
+    background: {c.error_bg}; color: {c.error_fg}; border: 2px solid {c.error_fg}; padding: 8px;
 }}
 QLineEdit, QComboBox, QSpinBox, QPlainTextEdit, QTextEdit {{
-    border: 1px solid {BORDER}; border-radius: 3px; padding: 4px; min-height: 24px;
-    background: white; color: black;
+    border: {b}px solid {c.border}; border-radius: 3px; padding: 4px; min-height: 24px;
+    background: {c.field_bg}; color: {c.text};
 }}
 QPushButton {{
-    border: 1px solid {BORDER}; border-radius: 4px; padding: 6px 16px; min-height: 24px;
-    background: #f2f2f2; color: black;
+    border: {b}px solid {c.border}; border-radius: 4px; padding: 6px 16px; min-height: 24px;
+    background: {c.button_bg}; color: {c.text};
 }}
-QPushButton:default {{ background: #dde8f5; }}
-QPushButton:disabled {{ color: #595959; background: #e6e6e6; }}
+QPushButton:default {{ background: {c.default_bg}; }}
+QPushButton:disabled {{ color: {c.disabled_fg}; background: {c.disabled_bg}; }}
 QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QPlainTextEdit:focus, QTextEdit:focus,
 QPushButton:focus, QListWidget:focus, QTableView:focus, QCheckBox:focus {{
-    border: 3px solid {FOCUS};
+    border: 3px solid {c.focus};
 }}
 QLineEdit:focus, QComboBox:focus, QSpinBox:focus {{ padding: 2px; }}
 QPushButton:focus {{ padding: 4px 14px; }}
 QComboBox::drop-down {{
     subcontrol-origin: padding; subcontrol-position: center right; width: 24px;
-    border-left: 1px solid {BORDER};
+    border-left: 1px solid {c.border};
 }}
-QComboBox::down-arrow {{ image: url({ARROW}); width: 14px; height: 14px; }}
+QComboBox::down-arrow {{ image: url({arrow}); width: 14px; height: 14px; }}
 QCheckBox {{ border: 3px solid transparent; padding: 2px; }}
 QCheckBox::indicator {{ width: {box}px; height: {box}px; }}
-QListWidget#navigation {{ border: 1px solid {BORDER}; }}
+QListWidget#navigation {{ border: {b}px solid {c.border}; }}
 QListWidget#navigation::item {{ padding: 8px 12px; }}
-QListWidget#navigation::item:selected {{ background: {FOCUS}; color: white; }}
-QTableView {{ border: 1px solid {BORDER}; }}
+QListWidget#navigation::item:selected {{ background: {c.selected_bg}; color: {c.selected_fg}; }}
+QTableView {{ border: {b}px solid {c.border}; }}
 QStatusBar QLabel {{ padding: 0 10px; }}
 """
 
 
+def high_contrast() -> bool:
+    """The remembered View > High contrast choice for this computer."""
+    value = settings.store().value(HIGH_CONTRAST_KEY, False)
+    return value in (True, "true", "1", 1)
+
+
+def set_high_contrast(app: QApplication, on: bool) -> None:
+    """Switch the high-contrast theme on or off for every window, and remember it."""
+    settings.store().setValue(HIGH_CONTRAST_KEY, bool(on))
+    apply_text_scale(app, settings.text_scale())
+
+
+def palette(c: Colours) -> QPalette:
+    """A QPalette matching the high-contrast colours (for widgets styled by the palette)."""
+    pal = QPalette()
+    role = QPalette.ColorRole
+    for r, colour in ((role.Window, c.window_bg), (role.Base, c.field_bg),
+                      (role.AlternateBase, "#1a1a1a"), (role.Button, c.button_bg),
+                      (role.WindowText, c.text), (role.Text, c.text), (role.ButtonText, c.text),
+                      (role.ToolTipBase, c.field_bg), (role.ToolTipText, c.text),
+                      (role.Highlight, c.selected_bg), (role.HighlightedText, c.selected_fg),
+                      (role.Link, "#80d8ff"), (role.PlaceholderText, c.disabled_fg)):
+        pal.setColor(r, QColor(colour))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, r, QColor(c.disabled_fg))
+    return pal
+
+
 def apply_text_scale(app: QApplication, percent: int) -> int:
-    """Apply a text size of ``percent`` (clamped to 100-200) to every window; returns it."""
+    """Apply a text size of ``percent`` (clamped to 100-200) to every window, in the
+    remembered theme (light or high contrast); returns the size applied."""
     percent = max(100, min(200, int(percent)))
     pt = base_point_size(app) * percent / 100
     font = QFont(app.font())
     font.setPointSizeF(pt)
     app.setFont(font)
-    app.setStyleSheet(stylesheet(pt))
+    global _os_palette  # noqa: PLW0603 - the OS palette, kept to switch back to
+    if _os_palette is None:
+        _os_palette = QPalette(app.palette())
+    hc = high_contrast()
+    app.setPalette(palette(HIGH_CONTRAST) if hc else _os_palette)
+    app.setStyleSheet(stylesheet(pt, HIGH_CONTRAST if hc else LIGHT))
     return percent
 
 
 def apply_saved_text_scale(app: QApplication) -> int:
     return apply_text_scale(app, settings.text_scale())
+
+
+def high_contrast_action(parent: QObject) -> QAction:
+    """The checkable View > High contrast action, already wired and showing the saved state."""
+    action = QAction("&High contrast", parent, checkable=True)
+    action.setChecked(high_contrast())
+
+    def toggled(on: bool) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            set_high_contrast(app, on)
+
+    action.toggled.connect(toggled)
+    return action

@@ -55,18 +55,6 @@ def _controller(data_dir: Path, demo: bool = False, **kw: int) -> AppController:
     return AppController(data_dir, demo, guard, **kw)
 
 
-def test_no_data_says_what_to_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    controller = _controller(tmp_path / "empty")
-    try:
-        assert controller.start() is False
-        assert controller.exit_code == 1
-        err = capsys.readouterr().err
-        assert "csn-desk init" in err and "csn-desk --demo" in err
-        assert not DataPaths(tmp_path / "empty").exists()  # nothing was created
-    finally:
-        controller.shutdown()
-
-
 @pytest.mark.usefixtures("ws")
 def test_login_then_main_window_then_sign_out(qtbot: QtBot, data_dir: Path) -> None:
     controller = _controller(data_dir)

@@ -137,11 +137,11 @@ def test_navigation_is_filtered_by_role(qtbot: QtBot, ws: Workspace, data_dir: P
 def test_placeholder_pages_say_what_brings_them(qtbot: QtBot, ws: Workspace,
                                                 runner: TaskRunner) -> None:
     window = _window(qtbot, ws, runner)
-    window.show_page("clients")
-    assert window.current_page_key() == "clients"
-    assert window.stack.currentWidget() is window.pages["clients"]
-    texts = [label.text() for label in window.pages["clients"].findChildren(QLabel)]
-    assert any(t.startswith("This page arrives with the counter work") for t in texts)
+    window.show_page("reports")
+    assert window.current_page_key() == "reports"
+    assert window.stack.currentWidget() is window.pages["reports"]
+    texts = [label.text() for label in window.pages["reports"].findChildren(QLabel)]
+    assert any(t.startswith("This page arrives with the reporting work") for t in texts)
     window.nav.setCurrentRow(0)
     assert window.stack.currentWidget() is window.pages["today"]
 
@@ -162,12 +162,12 @@ def test_layout_is_remembered_without_personal_data(qtbot: QtBot, ws: Workspace,
                                                     runner: TaskRunner,
                                                     ui_settings_dir: Path) -> None:
     window = _window(qtbot, ws, runner)
-    window.resize(700, 500)
+    window.resize(1000, 700)  # above the New enquiry page's minimum width
     window.splitter.setSizes([260, 420])
     sizes = window.splitter.sizes()
     window.close()
     again = _window(qtbot, ws, runner)
-    assert (again.width(), again.height()) == (700, 500)
+    assert (again.width(), again.height()) == (1000, 700)
     assert again.splitter.sizes() == sizes
     stored = b"".join(p.read_bytes() for p in ui_settings_dir.rglob("*") if p.is_file())
     assert stored  # something was written...

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from sqlalchemy import select
+from sqlmodel import col
 
+from csn_desk.directory.index import NEED_VOCABULARY
 from csn_desk.errors import NotFound
 from csn_desk.store.models.directory import (
     CostOption,
@@ -86,25 +88,24 @@ def service_details(ws: Workspace, service_id: str, today: date | None = None
             raise NotFound("That service is no longer in the directory; search again.")
         org = s.get(Organisation, service.organisation_id)
         locations = s.execute(select(Location).join(
-            ServiceAtLocation, ServiceAtLocation.location_id == Location.id)  # type: ignore[arg-type]
-            .where(ServiceAtLocation.service_id == service_id)).scalars().all()
+            ServiceAtLocation, col(ServiceAtLocation.location_id) == col(Location.id))
+            .where(col(ServiceAtLocation.service_id) == service_id)).scalars().all()
         schedule = s.execute(select(RegularSchedule).where(
-            RegularSchedule.service_id == service_id)
-            .order_by(RegularSchedule.weekday)).scalars().all()  # type: ignore[arg-type]
+            col(RegularSchedule.service_id) == service_id)
+            .order_by(col(RegularSchedule.weekday))).scalars().all()
         closures = s.execute(select(HolidayClosure).where(
-            HolidayClosure.service_id == service_id)
-            .order_by(HolidayClosure.start_date)).scalars().all()  # type: ignore[arg-type]
+            col(HolidayClosure.service_id) == service_id)
+            .order_by(col(HolidayClosure.start_date))).scalars().all()
         costs = s.execute(select(CostOption).where(
-            CostOption.service_id == service_id)).scalars().all()
-        areas = s.execute(select(ServiceArea.postcode_district).where(
-            ServiceArea.service_id == service_id)).scalars().all()
-        codes = s.execute(select(ServiceTaxonomy.term_code).where(
-            ServiceTaxonomy.service_id == service_id,
-            ServiceTaxonomy.vocabulary == "csn-need")).scalars().all()
-        review = s.execute(select(DirectoryReview.checked_on).where(
-            DirectoryReview.service_id == service_id)
-            .order_by(DirectoryReview.checked_on.desc())  # type: ignore[attr-defined]
-            .limit(1)).scalar_one_or_none()
+            col(CostOption.service_id) == service_id)).scalars().all()
+        areas = s.execute(select(col(ServiceArea.postcode_district)).where(
+            col(ServiceArea.service_id) == service_id)).scalars().all()
+        codes = s.execute(select(col(ServiceTaxonomy.term_code)).where(
+            col(ServiceTaxonomy.service_id) == service_id,
+            col(ServiceTaxonomy.vocabulary) == NEED_VOCABULARY)).scalars().all()
+        review = s.execute(select(col(DirectoryReview.checked_on)).where(
+            col(DirectoryReview.service_id) == service_id)
+            .order_by(col(DirectoryReview.checked_on).desc()).limit(1)).scalar_one_or_none()
         org_name = org.name if org else ""
         contact = [f"Phone: {p}" for p in (service.phone or (org.phone if org else None),) if p]
         contact += [f"Email: {e}" for e in (service.email or (org.email if org else None),) if e]

@@ -1,0 +1,1 @@
+"""The Clients page: find a client, see their history, edit their details."""
