@@ -124,6 +124,7 @@ QComboBox::drop-down {{
 QComboBox::down-arrow {{ image: url({arrow}); width: 14px; height: 14px; }}
 QCheckBox {{ border: 3px solid transparent; padding: 2px; }}
 QCheckBox::indicator {{ width: {box}px; height: {box}px; }}
+QListView::indicator {{ width: {box}px; height: {box}px; }}
 QListWidget#navigation {{ border: {b}px solid {c.border}; }}
 QListWidget#navigation::item {{ padding: 8px 12px; }}
 QListWidget#navigation::item:selected {{ background: {c.selected_bg}; color: {c.selected_fg}; }}

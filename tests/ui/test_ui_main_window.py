@@ -162,7 +162,7 @@ def test_layout_is_remembered_without_personal_data(qtbot: QtBot, ws: Workspace,
                                                     runner: TaskRunner,
                                                     ui_settings_dir: Path) -> None:
     window = _window(qtbot, ws, runner)
-    window.resize(1000, 700)  # above the New enquiry page's minimum width
+    window.resize(1000, 700)  # within the test screen (1366 x 768)
     window.splitter.setSizes([260, 420])
     sizes = window.splitter.sizes()
     window.close()

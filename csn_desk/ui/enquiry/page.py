@@ -170,6 +170,7 @@ class NewEnquiryPage(QWidget):
         column.addLayout(save_row)
         column.addStretch(1)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Enquiry form")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)

@@ -15,10 +15,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from csn_desk.client_history import client_flags
-from csn_desk.enquiries import set_need_outcome
-from csn_desk.errors import NotFound
-from csn_desk.referrals import add_event, follow_ups_due
-from csn_desk.store.models import Client, Enquiry, EnquiryNeed, Referral, ServiceTaxonomy, Site
+from csn_desk.referrals import follow_ups_due
+from csn_desk.store.models import Client, Enquiry, Referral, Site
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 
@@ -118,78 +116,4 @@ def _keep(item: FollowUpItem, f: FollowUpFilters) -> bool:
             and (f.status is None or item.status == f.status))
 
 
-# -- recording an outcome --------------------------------------------------------------------
-# What a referral outcome says about the enquiry's need (need outcome, default unmet reason).
-# Statuses not listed ("contacted", "waiting list", "closed") leave the need as it is: they
-# do not yet say whether the person got the help ("closed" is an admin close, reason unknown).
-NEED_OUTCOME: dict[str, tuple[str, str | None]] = {
-    "started": ("met", None),
-    "declined": ("unmet", "declined"),
-    "not_eligible": ("unmet", "not_eligible"),
-    "no_response": ("unmet", "other"),
-}
-
-
-@dataclass(frozen=True)
-class OutcomeResult:
-    referral_id: str
-    status: str
-    needs_changed: tuple[tuple[str, str], ...]  # (need code, new outcome)
-
-
-def needs_for_referral(ws: Workspace, referral_id: str) -> list[tuple[str, str]]:
-    """The enquiry's needs this referral answers, as (code, current outcome): those the
-    referred service is catalogued under; if none match (a free-text service, or a service
-    filed elsewhere) and the enquiry has exactly one need, that need."""
-    with ws.db.read() as s:
-        ref = s.get(Referral, referral_id)
-        enquiry = s.get(Enquiry, ref.enquiry_id) if ref is not None else None
-        if ref is None or enquiry is None or enquiry.organisation_id != ws.organisation_id:
-            raise NotFound("That referral was not found; refresh the queue.")
-        needs = [(str(code), str(outcome)) for code, outcome in s.execute(
-            select(col(EnquiryNeed.need_code), col(EnquiryNeed.outcome))
-            .where(col(EnquiryNeed.enquiry_id) == ref.enquiry_id)
-            .order_by(col(EnquiryNeed.need_code)))]
-        terms: set[str] = set()
-        if ref.service_id:
-            terms = set(s.execute(select(col(ServiceTaxonomy.term_code))
-                                  .where(col(ServiceTaxonomy.service_id) == ref.service_id))
-                        .scalars())
-    matched = [n for n in needs if n[0] in terms]
-    return matched or (needs if len(needs) == 1 else [])
-
-
-def record_outcome(ws: Workspace, referral_id: str, status: str, note: str = "",
-                   unmet_reason: str | None = None) -> OutcomeResult:
-    """Append the outcome event, then update the enquiry's need(s) it answers.
-
-    Mapping (``NEED_OUTCOME``): started service -> need met; declined -> unmet ("person
-    declined"); not eligible -> unmet ("not eligible"); no response -> unmet ("other reason");
-    ``unmet_reason`` overrides the default reason. Contacted, waiting list and closed leave
-    the need unchanged. A need already met (say by another referral) is never turned back to
-    unmet. The event and the need change are two units of work: if the second fails the
-    event stands and the need can be set again by recording the outcome once more.
-    """
-    add_event(ws, referral_id, status, note)
-    mapped = NEED_OUTCOME.get(status)
-    changed: list[tuple[str, str]] = []
-    if mapped is not None:
-        outcome, reason = mapped
-        if outcome == "unmet" and unmet_reason:
-            vocab("unmet_reasons").check(unmet_reason, "reason")
-            reason = unmet_reason
-        for code, current in needs_for_referral(ws, referral_id):
-            if current == outcome or (current == "met" and outcome != "met"):
-                continue
-            enquiry_id = _enquiry_of(ws, referral_id)
-            set_need_outcome(ws, enquiry_id, code, outcome, reason)
-            changed.append((code, outcome))
-    return OutcomeResult(referral_id, status, tuple(changed))
-
-
-def _enquiry_of(ws: Workspace, referral_id: str) -> str:
-    with ws.db.read() as s:
-        ref = s.get(Referral, referral_id)
-        if ref is None:
-            raise NotFound("That referral was not found; refresh the queue.")
-        return ref.enquiry_id
+# Recording an outcome is a service (one unit of work): see csn_desk/followups.py.
