@@ -106,6 +106,8 @@ class MainWindow(QMainWindow):
             page = factory(ws, runner) if factory else placeholder_page(item)
             self.pages[item.key] = page
             self.stack.addWidget(page)
+            if hasattr(page, "new_enquiry_requested"):  # Today's quick "New enquiry"
+                page.new_enquiry_requested.connect(lambda: self.show_page("new_enquiry"))
             QShortcut(QKeySequence(item.shortcut), self, lambda k=item.key: self.show_page(k))
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
@@ -215,3 +216,32 @@ def test_today_uses_the_uk_day(ws: Workspace) -> None:
     assert str(summary.day) == "2026-07-02"
     assert summary.enquiries_today == 2
     assert len(summary.latest) == 3
+
+
+def test_today_quick_new_enquiry_opens_the_form(qtbot: QtBot, ws: Workspace,
+                                                runner: TaskRunner) -> None:
+    window = _window(qtbot, ws, runner)
+    today = window.pages["today"]
+    qtbot.mouseClick(today.new_enquiry_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    assert window.current_page_key() == "new_enquiry"
+    assert window.stack.currentWidget() is window.pages["new_enquiry"]
+
+
+def test_idle_lock_keeps_unsaved_enquiry_notes(qtbot: QtBot, ws: Workspace,
+                                               runner: TaskRunner) -> None:
+    """The counter case: notes typed into a new enquiry survive the idle lock unsaved."""
+    window = _window(qtbot, ws, runner)
+    window.show_page("new_enquiry")
+    notes = window.pages["new_enquiry"].notes  # type: ignore[attr-defined]
+    notes.setFocus()
+    qtbot.keyClicks(notes, "wants a lunch club near the station")
+    lock = window.idle_lock
+    lock.set_timing(idle_ms=200, warning_ms=100)
+    qtbot.waitUntil(lambda: lock.locked, timeout=5000)
+    assert not window.stack.isVisible() and not notes.isVisible()
+    qtbot.keyClicks(lock.screen.passphrase, PASSPHRASE)
+    with qtbot.waitSignal(lock.locked_changed, timeout=10000):
+        qtbot.keyClick(lock.screen.passphrase, Qt.Key.Key_Return)
+    assert notes.isVisible()
+    assert notes.toPlainText() == "wants a lunch club near the station"
+    lock.set_timing(0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +32,8 @@ def _count_text(count: int, capped: bool) -> str:
 
 
 class TodayPage(QWidget):
+    new_enquiry_requested = Signal()  # the main window shows the New enquiry page
+
     def __init__(self, ws: Workspace, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws, self.runner = ws, runner
@@ -51,6 +53,10 @@ class TodayPage(QWidget):
             label.setWordWrap(True)
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.new_enquiry_button = QPushButton("&New enquiry")
+        self.new_enquiry_button.setToolTip("Log a new enquiry (Ctrl+2)")
+        self.new_enquiry_button.setAccessibleName("Start a new enquiry")
+        self.new_enquiry_button.clicked.connect(self.new_enquiry_requested)
         self.refresh_button = QPushButton("&Refresh")
         self.refresh_button.setToolTip("Load the latest figures again (F5)")
         self.refresh_button.setAccessibleName("Refresh today's figures")
@@ -79,6 +85,7 @@ class TodayPage(QWidget):
         figures.setSpacing(24)
         figures.addWidget(self.enquiries_today, 2)
         figures.addWidget(self.follow_ups, 3)
+        figures.addWidget(self.new_enquiry_button, 0)
         figures.addWidget(self.refresh_button, 0)
 
         layout = QVBoxLayout(self)
