@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 BUDGET = 200 * 1024
 SIZES = {100: (1280, 800), 200: (1800, 1150)}
-HIGH_CONTRAST_PAGES = ("today", "new_enquiry")
+HIGH_CONTRAST_PAGES = ("today", "new_enquiry", "clients", "directory", "follow_ups")
 
 
 def settle(app: QApplication, runner: object, minimum: float = 0.3) -> None:

@@ -24,10 +24,13 @@ class NeedsPicker(QWidget):
         super().__init__(parent)
         self.filter = QLineEdit()
         self.filter.setAccessibleName("Needs: type to filter, Enter to tick")
-        self.filter.setPlaceholderText("Type to find a need, Enter to tick it")
+        self.filter.setPlaceholderText("Type to find a need")
+        self.filter.setToolTip("Type to find a need; Enter ticks the highlighted one")
         self.list = QListWidget()
         self.list.setAccessibleName("Need categories")
-        self.list.setUniformItemSizes(True)
+        # Long category names wrap at large text sizes instead of being cut off.
+        self.list.setWordWrap(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.list.setMinimumHeight(self.list.fontMetrics().lineSpacing() * 4)
         self.list.setMaximumHeight(self.list.fontMetrics().lineSpacing() * 8)
         for term in vocab("needs").terms:

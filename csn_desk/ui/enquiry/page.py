@@ -96,7 +96,7 @@ class NewEnquiryPage(QWidget):
         self.age_band.setCurrentIndex(max(0, self.age_band.findData("unknown")))
         self.postcode = QLineEdit()
         self.postcode.setAccessibleName("Postcode district")
-        self.postcode.setPlaceholderText("e.g. DL1 or DL1 1AA (optional)")
+        self.postcode.setPlaceholderText("e.g. DL1 (optional)")
         self.needs = NeedsPicker()
         self.notes = QPlainTextEdit()
         self.notes.setAccessibleName("Notes")
