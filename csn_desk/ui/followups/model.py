@@ -3,16 +3,11 @@ only reads this cache."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-
 from csn_desk.ui.followups.data import FollowUpItem
+from csn_desk.ui.rows_model import RowsTableModel
 from csn_desk.vocab import vocab
 
 COLUMNS = ("Due", "Status", "Person", "Service", "Site")
-Index = QModelIndex | QPersistentModelIndex
 
 
 def due_text(item: FollowUpItem) -> str:
@@ -32,15 +27,8 @@ def person_text(item: FollowUpItem) -> str:
 SERVICE_COLUMN, PERSON_COLUMN, DUE_COLUMN = 3, 2, 0
 
 
-class FollowUpTableModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[FollowUpItem] = []
-
-    def set_rows(self, rows: Sequence[FollowUpItem]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+class FollowUpTableModel(RowsTableModel):
+    columns = COLUMNS
 
     def row_at(self, row: int) -> FollowUpItem:
         return self._rows[row]
@@ -50,12 +38,6 @@ class FollowUpTableModel(QAbstractTableModel):
             if item.referral_id == referral_id:
                 return i
         return -1
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
 
     def text(self, item: FollowUpItem, column: int) -> str:
         if column == 0:
@@ -69,20 +51,3 @@ class FollowUpTableModel(QAbstractTableModel):
             return (item.service_name or "Service not named") + org
         return item.site_name
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
-                    Qt.ItemDataRole.AccessibleTextRole):
-            return self.text(self._rows[index.row()], index.column())
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
-        return None

@@ -9,14 +9,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-
 from csn_desk.enquiries import EnquiryRow
 from csn_desk.timefmt import to_uk, uk_datetime
+from csn_desk.ui.rows_model import RowsTableModel
 from csn_desk.vocab import vocab
 
 COLUMNS = ("Received (UK time)", "Needs", "How", "Site", "Person")
-Index = QModelIndex | QPersistentModelIndex
 
 
 def uk_time_text(row: EnquiryRow, today: date | None) -> str:
@@ -26,26 +24,19 @@ def uk_time_text(row: EnquiryRow, today: date | None) -> str:
     return uk_datetime(row.received_at)
 
 
-class EnquiryTableModel(QAbstractTableModel):
+class EnquiryTableModel(RowsTableModel):
+    columns = COLUMNS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[EnquiryRow] = []
         self._today: date | None = None
 
     def set_rows(self, rows: Sequence[EnquiryRow], today: date | None = None) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._today = today
-        self.endResetModel()
+        self._today = today  # "Today 14:05" for today's rows
+        super().set_rows(rows)
 
     def row_at(self, row: int) -> EnquiryRow:
         return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
 
     def text(self, row: EnquiryRow, column: int) -> str:
         if column == 0:
@@ -59,20 +50,3 @@ class EnquiryTableModel(QAbstractTableModel):
             return row.site_name
         return "Client record" if row.has_client else "Anonymous"
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
-                    Qt.ItemDataRole.AccessibleTextRole):
-            return self.text(self._rows[index.row()], index.column())
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
-        return None
