@@ -14,7 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -44,6 +42,7 @@ from csn_desk.ui.clients.data import (
 )
 from csn_desk.ui.clients.history_view import history_html
 from csn_desk.ui.clients.model import ClientTableModel
+from csn_desk.ui.rows_model import rows_table
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
@@ -94,14 +93,7 @@ class ClientsPage(QWidget):
         self.search_box.returnPressed.connect(self.open_current)
 
         self.model = ClientTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Matching clients")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
+        self.table = rows_table(self.model, "Matching clients")
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)

@@ -10,17 +10,15 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from csn_desk.timefmt import long_date
+from csn_desk.ui.rows_model import rows_table
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.ui.today.data import TodaySummary, load_today
 from csn_desk.ui.today.model import EnquiryTableModel
@@ -64,16 +62,7 @@ class TodayPage(QWidget):
         QShortcut(QKeySequence("F5"), self, self.refresh)
 
         self.model = EnquiryTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Latest enquiries")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table = rows_table(self.model, "Latest enquiries")
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.viewport().installEventFilter(self)
         self.model.modelReset.connect(self.fit_columns)
