@@ -14,9 +14,11 @@ from sqlmodel import Session, col, select
 
 from csn_desk.ids import utcnow
 from csn_desk.store.models import AuditEvent
+from csn_desk.store.rawsql import execute, to_sql
 
 GENESIS = "0" * 64
-_TABLE = AuditEvent.__table__  # type: ignore[attr-defined]
+_INSERT = ("INSERT INTO audit_event (seq, at, user_id, site_id, action, entity, entity_id, "
+           "detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def _digest(prev_hash: str, seq: int, at: datetime, user_id: str | None, site_id: str | None,
@@ -47,11 +49,9 @@ class AuditAppender:
         seq += 1
         at = utcnow()
         digest = _digest(prev, seq, at, user_id, site_id, action, entity, entity_id, detail)
-        # A Core insert: no ORM object to flush, and the entry is in the transaction at once.
-        self.session.connection().execute(
-            _TABLE.insert(), {"seq": seq, "at": at, "user_id": user_id, "site_id": site_id,
-                              "action": action, "entity": entity, "entity_id": entity_id,
-                              "detail": detail, "prev_hash": prev, "hash": digest})
+        # A plain insert: no ORM object to flush, and the entry is in the transaction at once.
+        execute(self.session, _INSERT, (seq, to_sql(at), user_id, site_id, action, entity,
+                                        entity_id, detail, prev, digest))
         self._head = (seq, digest)
 
 
