@@ -79,7 +79,7 @@ class ClientsPage(QWidget):
         heading.setObjectName("heading")
         self.search_box = QLineEdit()
         self.search_box.setAccessibleName("Find a client")
-        self.search_box.setPlaceholderText("Name, date of birth or postcode")
+        self.search_box.setPlaceholderText("Name, birth date or postcode")
         find_label = QLabel("&Find a client: name, date of birth (dd/mm/yyyy) or postcode")
         find_label.setWordWrap(True)
         find_label.setBuddy(self.search_box)
