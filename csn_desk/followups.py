@@ -55,12 +55,6 @@ def _answered_needs(s: Session, ref: Referral) -> list[EnquiryNeed]:
     return matched or (needs if len(needs) == 1 else [])
 
 
-def needs_for_referral(ws: Workspace, referral_id: str) -> list[tuple[str, str]]:
-    """(need code, current outcome) for the needs this referral answers."""
-    with ws.db.read() as s:
-        return [(n.need_code, n.outcome) for n in _answered_needs(s, _referral(s, ws, referral_id))]
-
-
 def record_outcome(ws: Workspace, referral_id: str, status: str, note: str = "",
                    unmet_reason: str | None = None) -> OutcomeResult:
     """Append the outcome event and update the need(s) it answers (``NEED_OUTCOME``);

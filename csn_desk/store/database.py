@@ -10,20 +10,18 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from csn_desk.errors import AlreadyInitialised, DatabaseUnreadable, NoDatabase
 from csn_desk.store import migrate
 from csn_desk.store.engine import WRITE_OPTION, make_engine
 from csn_desk.store.keys import KdfParams, KeyFile, new_db_key, new_recovery_key
-from csn_desk.store.models import LocalSetting
 from csn_desk.store.paths import DataPaths
 from csn_desk.store.writes import Actor, Writer
 
@@ -133,20 +131,9 @@ class Database:
                 session.rollback()
                 raise
 
-    # -- local settings ---------------------------------------------------------------------
-    def setting(self, key: str) -> str | None:
-        with self.read() as s:
-            row = s.execute(select(LocalSetting.value).where(col(LocalSetting.key) == key)).first()
-            return None if row is None else str(row[0])
-
     def key_file(self) -> KeyFile:
         return KeyFile.load(self.paths.key_file)
 
     @staticmethod
     def key_file_at(data_dir: Path) -> KeyFile:
         return KeyFile.load(Database._existing(data_dir).key_file)
-
-
-def remove_data_dir(data_dir: Path) -> None:
-    """Used by tests and the demo command to start over; never called on real data."""
-    shutil.rmtree(data_dir, ignore_errors=True)

@@ -40,10 +40,6 @@ def advance(state: HlcState, now_ms: int | None = None) -> str:
     return format_hlc(state.wall_ms, state.counter)
 
 
-def tick(session: Session, site_id: str, now_ms: int | None = None) -> str:
-    return advance(state_for(session, site_id), now_ms)
-
-
 def observe(session: Session, site_id: str, remote: str, now_ms: int | None = None) -> str:
     """Advance the local clock past a timestamp received from another site."""
     wall = int(time.time() * 1000) if now_ms is None else now_ms
