@@ -13,10 +13,9 @@ from sqlalchemy import select
 from csn_desk.clients import ClientInput, add_client
 from csn_desk.consents import uk_today
 from csn_desk.enquiries import EnquiryDraft, NeedInput, save_enquiry
-from csn_desk.followups import record_outcome
+from csn_desk.followups import FollowUpFilters, load_queue, record_outcome
 from csn_desk.referrals import ReferralDraft, add_event, referral_status
 from csn_desk.store.models import EnquiryNeed, Referral, Site
-from csn_desk.ui.followups.data import FollowUpFilters, load_queue
 from csn_desk.ui.followups.page import FollowUpsPage
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.vocab import vocab

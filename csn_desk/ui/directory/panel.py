@@ -34,12 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from csn_desk.directory.details import ServiceDetails, service_details
 from csn_desk.directory.search import SearchFilters, ServiceHit, search_services
 from csn_desk.errors import InvalidInput
 from csn_desk.postcodes import district
 from csn_desk.referrals import ReferralDraft
 from csn_desk.ui import settings
-from csn_desk.ui.directory.data import ServiceDetails, service_details
 from csn_desk.ui.tasks import Task, TaskRunner
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace

@@ -3,7 +3,7 @@ only reads this cache."""
 
 from __future__ import annotations
 
-from csn_desk.ui.followups.data import FollowUpItem
+from csn_desk.followups import FollowUpItem
 from csn_desk.ui.rows_model import RowsTableModel
 from csn_desk.vocab import vocab
 

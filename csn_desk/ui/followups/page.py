@@ -26,14 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csn_desk.followups import NEED_OUTCOME, OutcomeResult, record_outcome
-from csn_desk.timefmt import UK, long_date
-from csn_desk.ui.followups.data import (
+from csn_desk.followups import (
+    NEED_OUTCOME,
     FollowUpFilters,
     FollowUpQueue,
+    OutcomeResult,
     load_queue,
     outcome_statuses,
+    record_outcome,
 )
+from csn_desk.timefmt import UK, long_date
 from csn_desk.ui.followups.model import SERVICE_COLUMN, FollowUpTableModel
 from csn_desk.ui.rows_model import rows_table
 from csn_desk.ui.tasks import TaskRunner

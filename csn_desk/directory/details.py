@@ -1,11 +1,6 @@
-"""What the directory panel's details pane shows, read in one call on the database thread.
-
-No Qt here. The search itself is ``csn_desk.directory.search.search_services``; this adds the
-rest a person needs to get to a service (contact, where, when, cost, last checked). It only
-reads the shared directory (no personal data), so nothing is audited.
-
-The read could move to ``csn_desk/directory/`` as a service function; it lives here because
-only the counter's details pane needs it so far."""
+"""Everything a person needs to get to one service (contact, where, when, cost, last checked),
+read in one call. The search itself is ``csn_desk.directory.search.search_services``. It only
+reads the shared directory (no personal data), so nothing is audited."""
 
 from __future__ import annotations
 
