@@ -29,11 +29,14 @@ import math
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from csn_desk.accounts import sign_in
 from csn_desk.errors import CsnError, UnknownUser, WrongPassphrase
 from csn_desk.store.atomic import write_atomic
 from csn_desk.workspace import Workspace
+
+T = TypeVar("T")
 
 FILE_NAME = "sign-in-attempts.json"
 WINDOW = 5 * 60.0
@@ -106,23 +109,40 @@ class TooManyAttempts(CsnError):
         super().__init__(wait_message(seconds))
 
 
-def throttled_sign_in(data_dir: Path, username: str, passphrase: str, *,
-                      now: Callable[[], float] = time.time) -> Workspace:
-    """``accounts.sign_in`` behind the throttle: refuses while a wait is due, counts a wrong
-    passphrase or unknown user, and audits the count of failures on the next success."""
-    throttle = LoginThrottle(data_dir, now)
+def _attempt(throttle: LoginThrottle, check: Callable[[], T]) -> tuple[T, int]:
+    """Run a passphrase check behind the throttle: refuse while a wait is due, count a wrong
+    passphrase or unknown user. Returns the check's result and the failures it clears."""
     if (wait := throttle.wait_seconds()) > 0:
         raise TooManyAttempts(wait)
     try:
-        ws = sign_in(data_dir, username, passphrase)
+        result = check()
     except (WrongPassphrase, UnknownUser) as exc:
         wait = throttle.record_failure()
         if wait > 0:
             raise CsnError(f"{exc} {wait_message(wait)}") from None
         raise
-    failed = throttle.record_success()
+    return result, throttle.record_success()
+
+
+def throttled_sign_in(data_dir: Path, username: str, passphrase: str, *,
+                      now: Callable[[], float] = time.time) -> Workspace:
+    """``accounts.sign_in`` behind the throttle; the count of failures before a success is
+    audited with it."""
+    ws, failed = _attempt(LoginThrottle(data_dir, now),
+                          lambda: sign_in(data_dir, username, passphrase))
     if failed:
         with ws.db.write(ws.actor) as w:
             w.event("auth:failed_attempts", entity="user", entity_id=ws.user.id,
                     detail=f"{failed} failed sign-in attempts on this computer before this one")
     return ws
+
+
+def throttled_unlock(ws: Workspace, passphrase: str, *,
+                     now: Callable[[], float] = time.time) -> None:
+    """The passphrase typed at the idle lock, checked against the signed-in user's key slot
+    behind the same throttle as sign-in, and audited as ``auth:unlock``."""
+    _key, failed = _attempt(LoginThrottle(ws.db.paths.root, now),
+                            lambda: ws.db.key_file().unlock(ws.user.username, passphrase))
+    with ws.db.write(ws.actor) as w:
+        w.event("auth:unlock", entity="user", entity_id=ws.user.id,
+                detail=f"{failed} failed attempts before" if failed else None)

@@ -39,3 +39,28 @@ def test_scanner_sees_qt_imports(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("from PySide6.QtWidgets import QWidget\nimport os\n")
     assert "PySide6" in _imported_roots(sample)
+
+
+# The widgets call services; only the store knows SQL, sessions and key slots.
+STORE_ONLY = {"sqlalchemy", "sqlmodel", "sqlcipher3"}
+STORE_MODULES = ("csn_desk.store.models", "csn_desk.store.keys", "csn_desk.store.database")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_ui_runs_no_sql_and_opens_no_key_file() -> None:
+    offenders = []
+    for path in (PACKAGE / "ui").rglob("*.py"):
+        for name in _imported_modules(path):
+            if name.split(".")[0] in STORE_ONLY or name.startswith(STORE_MODULES):
+                offenders.append(f"{path.relative_to(PACKAGE)}: {name}")
+    assert offenders == []

@@ -17,6 +17,7 @@ from csn_desk.login_throttle import (
     LoginThrottle,
     TooManyAttempts,
     throttled_sign_in,
+    throttled_unlock,
     wait_message,
 )
 from csn_desk.store.models.audit import AuditEvent
@@ -126,3 +127,20 @@ def test_sign_in_behind_the_throttle_counts_and_audits(ws: Workspace, data_dir: 
     with pytest.raises(CsnError):
         throttled_sign_in(data_dir, "nobody", PASSPHRASE, now=clock)
     assert len(LoginThrottle(data_dir, now=clock).failures()) == 1
+
+
+def test_unlock_at_the_idle_lock_shares_the_throttle_and_is_audited(ws: Workspace,
+                                                                    data_dir: Path) -> None:
+    clock = Clock()
+    for _ in range(FREE_ATTEMPTS):
+        with pytest.raises(CsnError, match="passphrase is not right"):
+            throttled_unlock(ws, "wrong passphrase here", now=clock)
+    with pytest.raises(TooManyAttempts):
+        throttled_unlock(ws, PASSPHRASE, now=clock)  # the wait applies to the lock too
+    clock.t += 2
+    throttled_unlock(ws, PASSPHRASE, now=clock)
+    with ws.db.read() as s:
+        details = s.execute(select(AuditEvent.detail).where(
+            AuditEvent.action == "auth:unlock")).scalars().all()
+    assert details == [f"{FREE_ATTEMPTS} failed attempts before"]
+    assert LoginThrottle(data_dir, now=clock).failures() == []

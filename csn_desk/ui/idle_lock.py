@@ -18,8 +18,6 @@ guessing. The audit log gets "auth:unlock" (with the number of failed tries, if 
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
@@ -38,8 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csn_desk.login_throttle import LoginThrottle, wait_message
-from csn_desk.store.keys import KeyFile
+from csn_desk.login_throttle import LoginThrottle, throttled_unlock, wait_message
 from csn_desk.ui import settings
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
@@ -255,33 +252,22 @@ class IdleLock(QObject):
         if not secret:
             self.screen.show_error("Type your passphrase, then press Enter.")
             return
-        data_dir = self.ws.db.paths.root
-        throttle = LoginThrottle(data_dir)
-        wait = throttle.wait_seconds()
+        # Said at once while a wait is due (a tiny file read); the service checks it again.
+        wait = LoginThrottle(self.ws.db.paths.root).wait_seconds()
         if wait > 0:
             self.screen.show_error(wait_message(wait))
             return
         self.checking = True
         self.screen.unlock_button.setEnabled(False)
-        ws, username = self.ws, self.ws.user.username
-
-        def check(_state: Any) -> bool:
-            KeyFile.load(ws.db.paths.key_file).unlock(username, secret)
-            failed = throttle.record_success()
-            with ws.db.write(ws.actor) as w:
-                w.event("auth:unlock", entity="user", entity_id=ws.user.id,
-                        detail=f"{failed} failed attempts before" if failed else None)
-            return True
-
-        self.runner.run_db(check, on_done=lambda _ok: self._unlocked(),
-                           on_error=lambda sentence: self._refused(throttle, sentence),
+        ws = self.ws
+        self.runner.run_db(lambda _state: throttled_unlock(ws, secret),
+                           on_done=lambda _none: self._unlocked(), on_error=self._refused,
                            owner=self)
 
-    def _refused(self, throttle: LoginThrottle, sentence: str) -> None:
+    def _refused(self, sentence: str) -> None:
         self.checking = False
         self.screen.unlock_button.setEnabled(True)
-        wait = throttle.record_failure()
-        self.screen.show_error(sentence + (" " + wait_message(wait) if wait > 0 else ""))
+        self.screen.show_error(sentence)
         self.screen.passphrase.selectAll()
         self.screen.passphrase.setFocus()
 
