@@ -6,6 +6,7 @@ upgrades. A database ahead of the code (written by a newer csn-desk) is refused 
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -28,14 +29,20 @@ def alembic_config() -> Config:
     return cfg
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    """The revision files, read once per process (every unlock asks for head and history)."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None
     return head
 
 
 def known_revisions() -> set[str]:
-    return {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    return {r.revision for r in _scripts().walk_revisions()}
 
 
 def current_revision(engine: Engine) -> str | None:
