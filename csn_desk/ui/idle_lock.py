@@ -18,7 +18,7 @@ guessing. The audit log gets "auth:unlock" (with the number of failed tries, if 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -110,14 +110,29 @@ class LockScreen(QWidget):
         box.addLayout(buttons)
         inner = QWidget()
         inner.setLayout(box)
-        inner.setMaximumWidth(720)
+        # A fixed width (about 46 characters at the current text size) lets the wrapped text
+        # get the height it needs; an alignment-centred box was cut off after two lines.
+        self.inner = inner
+        self._fit_width()
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(inner)
+        row.addStretch(1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 24, 24, 24)
         outer.addStretch(1)
-        outer.addWidget(inner, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(row)
         outer.addStretch(2)
         self.setTabOrder(self.passphrase, self.unlock_button)
         self.setTabOrder(self.unlock_button, self.sign_out_button)
+
+    def _fit_width(self) -> None:
+        self.inner.setFixedWidth(self.fontMetrics().averageCharWidth() * 46)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the text size setting changed
+            self._fit_width()
 
     def show_error(self, sentence: str) -> None:
         self.message.setText(sentence)
