@@ -82,9 +82,9 @@ class ClientHistory:
 def communication_flags(preferred_format: str, interpreter: str | None = None,
                         language: str | None = None) -> tuple[str, ...]:
     """Short texts staff must see wherever the person appears ("Large print 18 pt").
-    The standard format needs no flag."""
+    Clear print, and a format nobody has asked about yet, need no flag."""
     flags = []
-    if preferred_format and preferred_format != "standard":
+    if preferred_format and preferred_format not in ("standard", "not_asked"):
         flags.append(vocab("formats").label(preferred_format))
     if interpreter:
         flags.append(f"Interpreter: {interpreter}")

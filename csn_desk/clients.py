@@ -31,11 +31,10 @@ from csn_desk.store.models import Client
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 
-# UK GDPR Article 6 lawful bases and Article 9 conditions (codes stored on the client).
-LAWFUL_BASES = ("consent", "contract", "legal_obligation", "vital_interests", "public_task",
-                "legitimate_interests")
-ARTICLE9_CONDITIONS = ("explicit_consent", "vital_interests", "not_for_profit_body",
-                       "health_or_social_care", "substantial_public_interest", "legal_claims")
+# UK GDPR Article 6 lawful bases and Article 9 conditions (codes stored on the client; the
+# names staff see are in resources/vocab, as is carer status).
+LAWFUL_BASES = tuple(vocab("lawful_bases").codes)
+ARTICLE9_CONDITIONS = tuple(vocab("article9_conditions").codes)
 MAX_AGE_YEARS = 120
 _TEXT_LIMITS = {"given_name": 100, "family_name": 100, "address_line1": 120,
                 "address_line2": 120, "address_line3": 120, "post_town": 60, "phone": 30,
@@ -66,7 +65,7 @@ class ClientInput:
     phone: str | None = None
     email: str | None = None
     preferred_contact: str = "letter"
-    preferred_format: str = "standard"
+    preferred_format: str = "not_asked"
     language: str | None = None
     interpreter: str | None = None
     disability: str | None = None
@@ -132,6 +131,10 @@ def _validate(c: ClientInput) -> None:
     if c.article9_condition is not None and c.article9_condition not in ARTICLE9_CONDITIONS:
         raise InvalidInput(f"'{c.article9_condition}' is not an Article 9 condition. Choose "
                            f"one of: {', '.join(ARTICLE9_CONDITIONS)}.")
+    if c.carer_status is not None and c.carer_status not in vocab("carer_statuses").codes:
+        # Not echoed: free text here could describe the person's situation.
+        raise InvalidInput("The carer status is not one of the listed choices; choose one "
+                           "from the list or leave it blank.")
     if (c.disability or c.long_term_condition) and c.article9_condition is None:
         raise InvalidInput("Health or disability details need an Article 9 condition (usually "
                            "explicit consent); choose one or leave those details out.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 UK = ZoneInfo("Europe/London")
@@ -22,3 +22,14 @@ def uk_datetime(when: datetime) -> str:
 def long_date(day: date) -> str:
     """``"25 November 2026"``: no leading zero, the month in words (letters, slips)."""
     return f"{day.day} {day:%B %Y}"
+
+
+def clock(t: time) -> str:
+    """``"9am"``, ``"9:30am"``, ``"midday"``, ``"5:15pm"`` (the GOV.UK style for paper)."""
+    if t.hour == 12 and t.minute == 0:
+        return "midday"
+    if t.hour == 0 and t.minute == 0:
+        return "midnight"
+    hour = t.hour % 12 or 12
+    minutes = f":{t.minute:02d}" if t.minute else ""
+    return f"{hour}{minutes}{'am' if t.hour < 12 else 'pm'}"

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "csn_desk.cli.init_cmd",
     "csn_desk.cli.demo_cmd",
     "csn_desk.cli.enquiries_cmd",
+    "csn_desk.cli.print_cmd",
     "csn_desk.cli.check_cmd",
     "csn_desk.cli.selftest_cmd",
 ]

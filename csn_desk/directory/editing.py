@@ -113,6 +113,7 @@ class ServiceInput:
     minimum_age: int | None = None
     maximum_age: int | None = None
     eligibility: str | None = None
+    what_to_take: str | None = None
     assured_date: date | None = None
     assured_by: str | None = None
     alert: str | None = None
@@ -220,6 +221,7 @@ def add_service_with(w: Writer, data: ServiceInput, *, check_organisation: bool 
         "fees_text": _blank(data.fees_text), "attending_type": data.attending_type,
         "attending_access": data.attending_access, "minimum_age": data.minimum_age,
         "maximum_age": data.maximum_age, "eligibility": _blank(data.eligibility),
+        "what_to_take": _blank(data.what_to_take),
         "assured_date": data.assured_date, "assured_by": _blank(data.assured_by),
         "needs_checking": data.assured_date is None, "alert": _blank(data.alert),
         "alert_until": data.alert_until,
@@ -272,7 +274,8 @@ def add_service(ws: Workspace, data: ServiceInput) -> str:
 _SERVICE_EDITABLE = {
     "name", "description", "status", "url", "email", "phone", "application_process",
     "fees_text", "attending_type", "attending_access", "minimum_age", "maximum_age",
-    "eligibility", "assured_date", "assured_by", "alert", "alert_until", "organisation_id",
+    "eligibility", "what_to_take", "assured_date", "assured_by", "alert", "alert_until",
+    "organisation_id",
 }
 
 

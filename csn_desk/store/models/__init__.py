@@ -24,6 +24,7 @@ from csn_desk.store.models.enquiries import (
     Document,
     Enquiry,
     EnquiryNeed,
+    LetterTemplate,
     Referral,
     ReferralEvent,
     ReferralState,
@@ -54,6 +55,7 @@ SYNCED: dict[type[SQLModel], str] = {
     Referral: ORGANISATION,
     ReferralEvent: ORGANISATION,
     Document: ORGANISATION,
+    LetterTemplate: ORGANISATION,
 }
 
 metadata = SQLModel.metadata
@@ -61,7 +63,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "NETWORK", "ORGANISATION", "SYNCED", "AuditEvent", "CellClock", "ChangeLog", "Client",
     "Consent", "CostOption", "DirectoryReview", "Document", "Enquiry", "EnquiryNeed",
-    "HlcState", "HolidayClosure", "LocalSetting", "Location", "Organisation", "Referral",
+    "HlcState", "HolidayClosure", "LetterTemplate", "LocalSetting", "Location", "Organisation", "Referral",
     "ReferralEvent", "ReferralState", "RegularSchedule", "Service", "ServiceArea",
     "ServiceAtLocation", "ServiceTaxonomy", "Site", "User", "metadata",
 ]

@@ -46,6 +46,7 @@ class Service(SQLModel, table=True):
     minimum_age: int | None = None
     maximum_age: int | None = None
     eligibility: str | None = None
+    what_to_take: str | None = None  # ORUK/HSDS "required documents", said in plain words
     assured_date: date | None = None
     assured_by: str | None = None
     needs_checking: bool = True

@@ -97,3 +97,19 @@ class Document(SQLModel, table=True):
     created_at: datetime = created_field()
     user_id: str | None = None
     site_id: str | None = None
+    pages: int | None = None
+
+
+class LetterTemplate(SQLModel, table=True):
+    """An organisation's edited letter template. No row means the default from
+    ``resources/templates/``; "restore default" deletes the row. The id is derived from
+    (organisation, kind) so two sites editing the same template merge field by field."""
+
+    __tablename__ = "letter_template"
+    id: str = id_field()
+    organisation_id: str = Field(foreign_key="organisation.id", index=True)
+    kind: str = Field(max_length=32)
+    subject: str = ""
+    body: str = ""
+    updated_at: datetime = created_field()
+    updated_by: str | None = None

@@ -20,6 +20,13 @@ class Site(SQLModel, table=True):
     name: str
     organisation_id: str = Field(foreign_key="organisation.id", index=True)
     created_at: datetime = created_field()
+    # The letterhead and "how to get help" lines on every slip and letter.
+    phone: str | None = None
+    email: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    post_town: str | None = None
+    postcode: str | None = None
 
 
 class User(SQLModel, table=True):
