@@ -12,7 +12,16 @@ from datetime import date
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, HRFlowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    HRFlowable,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    Spacer,
+    Table,
+)
 from sqlalchemy import select
 from sqlmodel import Session, col
 
@@ -27,7 +36,7 @@ from csn_desk.documents.opening_times import (
     weekly_lines,
 )
 from csn_desk.documents.settings import load_print_settings
-from csn_desk.documents.typeset import MARGIN, Rendered, Styles, markup, render
+from csn_desk.documents.typeset import Rendered, Styles, frame_size, markup, render
 from csn_desk.errors import InvalidInput, NotFound
 from csn_desk.sites import SiteDetails, site_details
 from csn_desk.store.models import (
@@ -46,7 +55,7 @@ from csn_desk.timefmt import long_date
 from csn_desk.workspace import Workspace
 
 KIND = "referral_slip"
-QR_SIZE = 30 * mm
+QR_SIZE = 26 * mm
 
 
 @dataclass(frozen=True)
@@ -177,64 +186,105 @@ def slip_content(ws: Workspace, enquiry_id: str, *, referral_ids: tuple[str, ...
 
 
 # -- layout ----------------------------------------------------------------------------------
-def _web(st: Styles, url: str, width: float, qr: bool) -> Flowable:
-    """The written web address, with its QR code beside it (never instead of it)."""
-    text = st.labelled("Web", url, st.tight)
-    if not qr:
-        return text
+def _qr(st: Styles, url: str) -> list[Flowable]:
+    """A QR code of the web page with its text label; it sits beside the written address,
+    never instead of it (documents.md)."""
     widget = QrCodeWidget(url, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
     drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0,
                                                    QR_SIZE / (y1 - y0), 0, 0])
     drawing.add(widget)
-    label = Paragraph(markup("Scan for the web page"), st.tight)
-    gap = 4 * mm
-    table = Table([[text, [drawing, label]]],
-                  colWidths=[width - QR_SIZE - gap - st.fmt.body * 6, QR_SIZE + gap
-                             + st.fmt.body * 6],
+    return [drawing, Paragraph(markup("Scan for the web page"), st.tight)]
+
+
+def _contact(st: Styles, svc: SlipService, width: float, qr: bool) -> list[Flowable]:
+    """Phone first, large and bold; then email, web and where, with the QR code on the
+    right when there is a web page."""
+    left: list[Flowable] = []
+    if svc.phone:
+        left.append(Paragraph(f"Phone: {markup(svc.phone)}", st.heading))
+    if svc.email:
+        left.append(st.labelled("Email", svc.email, st.tight))
+    if svc.url:
+        left.append(st.labelled("Web", svc.url, st.tight))
+    for lines in svc.addresses:
+        left.append(st.labelled("Where", ", ".join(lines), st.tight))
+    for note in svc.access:
+        left.append(st.labelled("Getting in", note, st.tight))
+    if not (qr and svc.url):
+        return left
+    side = QR_SIZE + st.fmt.body * 4
+    gap = 5 * mm
+    if width - side - gap < st.fmt.body * 17.5:  # under ~35 characters: the code goes below
+        return [*left, Spacer(1, st.fmt.leading * 0.3), *_qr(st, svc.url)]
+    return [Table([[left, _qr(st, svc.url)]], colWidths=[width - side - gap, side + gap],
                   style=[("VALIGN", (0, 0), (-1, -1), "TOP"),
                          ("LEFTPADDING", (0, 0), (-1, -1), 0),
                          ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                         ("LEFTPADDING", (1, 0), (1, 0), gap)])
-    return table
+                         ("TOPPADDING", (0, 0), (-1, -1), 0),
+                         ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                         ("LEFTPADDING", (1, 0), (1, 0), gap)])]
 
 
-def _block(st: Styles, svc: SlipService, width: float, qr: bool) -> list[Flowable]:
+def _sections(st: Styles, svc: SlipService, width: float, qr: bool) -> list[list[Flowable]]:
+    """A service block as sections, each of which is never split."""
     gap = Spacer(1, st.fmt.leading * 0.6)
-    out: list[Flowable] = [HRFlowable(width="100%", thickness=1.5, color="black",
-                                      spaceBefore=0, spaceAfter=st.fmt.leading * 0.5),
-                           st.p(svc.name, st.heading)]
+    head: list[Flowable] = [HRFlowable(width="100%", thickness=1.5, color="black",
+                                       spaceBefore=0, spaceAfter=st.fmt.leading * 0.5),
+                            st.p(svc.name, st.heading)]
     about = " ".join(p for p in (f"Run by {svc.organisation}." if svc.organisation else "",
                                  svc.description) if p)
     if about:
-        out += [st.p(about, st.tight), gap]
-    if svc.phone:
-        out.append(Paragraph(f"Phone: {markup(svc.phone)}", st.heading))
-    if svc.email:
-        out.append(st.labelled("Email", svc.email, st.tight))
-    if svc.url:
-        out.append(_web(st, svc.url, width, qr))
-    if svc.phone or svc.email or svc.url:
-        out.append(gap)
-    for lines in svc.addresses:
-        out.append(Paragraph("<b>Address:</b><br/>" + "<br/>".join(markup(x) for x in lines),
-                             st.tight))
-    for note in svc.access:
-        out.append(st.labelled("Getting in", note, st.tight))
-    if svc.addresses or svc.access:
-        out.append(gap)
+        head += [st.p(about, st.tight), gap]
+    sections = [head]
+    contact = _contact(st, svc, width, qr)
+    if contact:
+        sections.append([*contact, gap])
     if svc.today or svc.weekly or svc.notices:
-        out.append(Paragraph("<b>Opening times</b>", st.tight))
-        out += [st.p(line, st.tight) for line in (svc.today, *svc.weekly) if line]
-        out += [st.p(line, st.tight_bold) for line in svc.notices]
-        out.append(gap)
+        sections.append([Paragraph("<b>Opening times</b>", st.tight),
+                         *[st.p(line, st.tight) for line in (svc.today, *svc.weekly) if line],
+                         *[st.p(line, st.tight_bold) for line in svc.notices], gap])
+    extra: list[Flowable] = []
     if svc.costs:
-        out += [st.labelled("Cost", "; ".join(svc.costs), st.tight), gap]
+        extra.append(st.labelled("Cost", "; ".join(svc.costs), st.tight))
     if svc.how_to:
-        out += [st.labelled("How to get it", svc.how_to, st.tight), gap]
+        extra.append(st.labelled("How to get it", svc.how_to, st.tight))
     if svc.what_to_take:
-        out += [st.labelled("Take with you", svc.what_to_take, st.tight), gap]
-    out.append(st.p(svc.mention, st.body))
+        extra.append(st.labelled("Take with you", svc.what_to_take, st.tight))
+    sections.append([*extra, *([gap] if extra else []), st.p(svc.mention, st.body)])
+    return sections
+
+
+def _height(flowables: list[Flowable], width: float, room: float) -> float:
+    total = 0.0
+    for f in flowables:
+        total += f.wrap(width, room)[1] + f.getSpaceBefore() + f.getSpaceAfter()
+    return total
+
+
+def _block(st: Styles, svc: SlipService, width: float, room: float, qr: bool
+           ) -> list[Flowable]:
+    """One service, kept on one page. Only a block taller than a whole page (possible at
+    24 pt) is split: it starts on a new page and breaks between sections, with "continues on
+    the next page" and "(continued)" said on both sides of the break."""
+    sections = _sections(st, svc, width, qr)
+    whole = [f for section in sections for f in section]
+    if _height(whole, width, room) <= room:
+        return [KeepTogether(whole)]
+    trailer = st.p("This service continues on the next page.", st.tight_bold)
+    header = st.p(f"{svc.name} (continued)", st.heading)
+    chunks: list[list[Flowable]] = [[]]
+    for section in sections:
+        trial = [*chunks[-1], *section, trailer]
+        if chunks[-1] and _height(trial, width, room) > room:
+            chunks[-1].append(trailer)
+            chunks.append([header])
+        chunks[-1].extend(section)
+    out: list[Flowable] = [CondPageBreak(room - 1)]
+    for i, chunk in enumerate(chunks):
+        if i:
+            out.append(PageBreak())
+        out.append(KeepTogether(chunk))
     return out
 
 
@@ -244,15 +294,22 @@ def render_slip(content: SlipContent, fmt: PrintFormat | None = None, *, paper: 
     fmt = fmt or content.fmt
     st = Styles.for_format(fmt)
     page = page_size(fmt, paper)
-    width = page[0] - 2 * MARGIN
+    width, room = frame_size(page, fmt)
     site = content.site
     story: list[Flowable] = [st.p("Services we suggested for you", st.title)]
     if content.first_name:
         story.append(st.labelled("For", content.first_name, st.tight))
     story += [st.labelled("Date", long_date(content.day), st.body),
               st.p("We suggested you contact:", st.bold)]
-    for svc in content.services:
-        story.append(KeepTogether(_block(st, svc, width, qr)))
+    blocks = [_block(st, svc, width, room, qr) for svc in content.services]
+    first = blocks[0]
+    # The heading and date go on the same page as the first service when both fit.
+    if len(first) == 1 and isinstance(first[0], KeepTogether):
+        joined = [*story, *first[0]._content]
+        if _height(joined, width, room) <= room:
+            story, blocks[0] = [], [KeepTogether(joined)]
+    for block in blocks:
+        story.extend(block)
     help_lines = [f"{site.name} gave you this slip."]
     if site.phone:
         help_lines.append(f"If you need help, call us on {site.phone}.")

@@ -25,6 +25,7 @@ from csn_desk.documents.formats import PrintFormat
 NBSP = "\u00a0"
 MARGIN = 20 * mm  # left, right and top; no text is ever nearer the edge than SAFE_MARGIN
 SAFE_MARGIN = 15 * mm
+MEASURE_EMS = 31  # Atkinson Hyperlegible averages ~0.46 em a character: 31 em is ~68 characters
 
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
            "December")
@@ -76,7 +77,9 @@ class Styles:
         base: dict[str, Any] = {"fontName": REGULAR, "fontSize": fmt.body,
                                 "leading": fmt.leading, "alignment": TA_LEFT,
                                 "spaceBefore": 0, "spaceAfter": fmt.leading,
-                                "allowWidows": 0, "allowOrphans": 0, "splitLongWords": 0,
+                                "allowWidows": 0, "allowOrphans": 0,
+                                # only a word wider than the whole line is split (LP-11)
+                                "splitLongWords": 1,
                                 "hyphenationLang": None}
         body = ParagraphStyle("body", **base)
         bold = ParagraphStyle("bold", parent=body, fontName=BOLD)
@@ -108,6 +111,14 @@ def footer_height(fmt: PrintFormat) -> float:
     return fmt.leading * 1.5
 
 
+def frame_size(page: tuple[float, float], fmt: PrintFormat) -> tuple[float, float]:
+    """The (width, height) the text may fill on a page of this size in this format. The
+    width is capped at about 68 characters of the body size (LP-19: 60 to 70 a line)."""
+    width, height = page
+    return (min(width - 2 * MARGIN, fmt.body * MEASURE_EMS),
+            height - MARGIN - SAFE_MARGIN - footer_height(fmt))
+
+
 def render(flowables: Sequence[Flowable], styles: Styles, page: tuple[float, float], *,
            title: str, footer: str,
            first_page: Callable[[Canvas, BaseDocTemplate], None] | None = None) -> Rendered:
@@ -119,7 +130,7 @@ def render(flowables: Sequence[Flowable], styles: Styles, page: tuple[float, flo
     doc = BaseDocTemplate(buffer, pagesize=page, title=title, author=footer, subject=title,
                           creator="csn-desk", leftMargin=MARGIN, rightMargin=MARGIN,
                           topMargin=MARGIN, bottomMargin=bottom, invariant=1)
-    frame = Frame(MARGIN, bottom, width - 2 * MARGIN, height - MARGIN - bottom,
+    frame = Frame(MARGIN, bottom, frame_size(page, styles.fmt)[0], height - MARGIN - bottom,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
 
     def on_first(canvas: Canvas, d: BaseDocTemplate) -> None:
