@@ -67,6 +67,12 @@ def run_self_test(report: Callable[[Step], None] | None = None) -> list[Step]:
             hits = search_services(ws, "befriendng")  # a typo on purpose
             step("directory search (starter directory, typo forgiven)",
                  loaded > 0 and any("befriend" in h.name.lower() for h in hits))
+            from csn_desk.documents.slip import make_slip
+
+            slip = make_slip(ws, eid, format_code="large18")
+            step("render a large-print slip (Atkinson Hyperlegible embedded)",
+                 slip.pdf.startswith(b"%PDF") and slip.pages >= 1
+                 and b"AtkinsonHyperlegible" in slip.pdf)
             ws.close()
             try:
                 sign_in(data, "selftest", second).close()

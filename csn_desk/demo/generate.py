@@ -126,8 +126,16 @@ def generate(ws: Workspace, *, enquiries: int, seed: int = 1, anchor: date | Non
 
     site_ids = [ws.site_id]
     with ws.db.write(ws.actor) as w:
-        for name in ("Demo Hub Office (fictional)", "Demo Outreach Desk (fictional)"):
-            site = Site(id=ids.at(start), name=name, organisation_id=ws.organisation_id)
+        # Letterheads: Example Street addresses and drama-range phone numbers (fictional).
+        here = w.session.get(Site, ws.site_id)
+        if here is not None:
+            w.update(here, phone="01632 960000", address_line1="1 Example Street",
+                     post_town="Darlington", postcode="DL1 1AA")
+        for n, name in enumerate(("Demo Hub Office (fictional)",
+                                  "Demo Outreach Desk (fictional)"), 1):
+            site = Site(id=ids.at(start), name=name, organisation_id=ws.organisation_id,
+                        phone=f"01632 96000{n}", address_line1=f"{n + 1} Example Street",
+                        post_town="Darlington", postcode="DL1 1AA")
             site_ids.append(w.create(site).id)
         _load_starter(ws, w)
         w.event("demo:generate", detail=f"seed={seed};enquiries={enquiries}")
@@ -214,7 +222,9 @@ def _directory(con: Any, rng: random.Random, ids: _Ids, start: datetime, n_servi
             assured = (start + timedelta(days=rng.randint(0, DAYS_OF_HISTORY))).date()
             yield (sid, rng.choice(org_ids), f"{name} {i + 1}",
                    f"{vocab('needs').label(code)}: a fictional service in the demo data set.",
-                   "active", access, min_age, assured.isoformat(), 0, code)
+                   "active", access, min_age, assured.isoformat(), 0,
+                   f"01632 960{i % 1000:03d}", f"https://example.org/demo-service-{i + 1}",
+                   code)
 
     pending: list[tuple[Any, ...]] = []
 
@@ -224,8 +234,8 @@ def _directory(con: Any, rng: random.Random, ids: _Ids, start: datetime, n_servi
             yield row[:-1]
 
     _chunked_insert(con, "INSERT INTO service (id, organisation_id, name, description, status, "
-                         "attending_access, minimum_age, assured_date, needs_checking) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         "attending_access, minimum_age, assured_date, needs_checking, phone, "
+                         "url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     split(service_rows()), n_services, "directory", report)
     _chunked_insert(con, "INSERT INTO service_taxonomy (id, service_id, vocabulary, term_code) "
                          "VALUES (?, ?, 'csn-need', ?)", iter(pending), n_services,
