@@ -137,3 +137,14 @@ def count_follow_ups_due(ws: Workspace, by: date) -> int:
     query = select(func.count()).select_from(ReferralState).where(*_due(ws, by))
     with ws.db.read() as s:
         return int(s.execute(query).scalar_one())
+
+
+def referrals_for_enquiry(ws: Workspace, enquiry_id: str) -> list[str]:
+    """The ids of an enquiry's referrals, in the order they were made (for printing)."""
+    with ws.db.read() as s:
+        enquiry = s.get(Enquiry, enquiry_id)
+        if enquiry is None or enquiry.organisation_id != ws.organisation_id:
+            raise NotFound("That enquiry is not in this organisation's records.")
+        return list(s.execute(select(col(Referral.id)).where(
+            col(Referral.enquiry_id) == enquiry_id)
+            .order_by(col(Referral.created_at), col(Referral.id))).scalars())

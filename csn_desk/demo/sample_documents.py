@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from csn_desk.clients import ClientInput, add_client
+from csn_desk.consents import record_consent
 from csn_desk.directory.editing import (
     ClosureInput,
     CostInput,
@@ -84,11 +85,14 @@ def add_sample_services(ws: Workspace, day: date = SAMPLE_DAY) -> list[str]:
 def add_sample_enquiry(ws: Workspace, service_ids: list[str], *, given_name: str = "Zoë",
                        family_name: str = "O'Neill (fictional)", preferred_format: str = "large18"
                        ) -> str:
-    """A client and an enquiry signposting or referring them to the services given."""
+    """A client who agreed to all three consent purposes, and an enquiry signposting or
+    referring them to the services given."""
     client = add_client(ws, ClientInput(
         given_name=given_name, family_name=family_name, age_band="80_plus",
         address_line1="7 Example Street", post_town="Darlington", postcode="DL1 1AA",
         preferred_format=preferred_format))
+    for purpose in ("keep_record", "share_referral", "contact_followup"):
+        record_consent(ws, client, purpose, True, "in_person")
     kinds = ["signposted", "signposted", "referred"]
     drafts = [ReferralDraft(kind=kinds[i % 3], service_id=sid,
                             consent_to_share=kinds[i % 3] == "referred",
