@@ -79,3 +79,11 @@ class NotFound(CsnError):
 
 class NotAllowed(CsnError):
     """The signed-in user's role may not do this."""
+
+
+class Cancelled(CsnError):
+    """The user stopped a long task (a batch of letters) part-way; nothing was kept."""
+
+    def __init__(self, message: str = "Stopped before the end, as you asked; nothing was "
+                                      "printed or logged.") -> None:
+        super().__init__(message)

@@ -20,6 +20,9 @@ class ProducedDocument:
     pages: int
     fmt: str  # the format code used
     document_id: str
+    # Things the user should check before posting (e.g. an address too long for the envelope
+    # window); never personal data.
+    warnings: tuple[str, ...] = ()
 
 
 def save_pdf(pdf: bytes, out: Path) -> None:
