@@ -96,13 +96,31 @@ def bench_one_letter(ws: Workspace, runs: int) -> Result:
                      "(no target)")
 
 
+def bench_slips(ws: Workspace, runs: int) -> list[Result]:
+    """One referral slip with three fully described services (the docs/samples data), made
+    and logged, in clear print and in large print 18 and 24 pt."""
+    from csn_desk.demo.sample_documents import (
+        SAMPLE_DAY,
+        add_sample_enquiry,
+        add_sample_services,
+    )
+    from csn_desk.documents.slip import make_slip
+
+    enquiry = add_sample_enquiry(ws, add_sample_services(ws))
+    return [summarise(f"one slip, 3 services, {fmt}",
+                      time_ms(lambda fmt=fmt: make_slip(ws, enquiry, format_code=fmt,
+                                                        day=SAMPLE_DAY), runs), "< 150 ms")
+            for fmt in ("standard", "large18", "large24")]
+
+
 def run(_ws: Workspace | None, tmp: Path, runs: int, *, quick: bool = False) -> list[Result]:
     """Every documents measure on its own data in ``tmp`` (the shared benchmark data set is
     not used). ``runs`` is capped: one batch takes seconds."""
     letters = LETTERS // 4 if quick else LETTERS
     ws = letters_workspace(tmp / "documents", letters)
     try:
-        return [bench_letters(ws, max(1, min(runs, 5)), letters),
+        return [*bench_slips(ws, max(5, min(runs, 50))),
+                bench_letters(ws, max(1, min(runs, 5)), letters),
                 bench_one_letter(ws, max(5, min(runs, 50)))]
     finally:
         ws.close()

@@ -6,11 +6,12 @@ it out at the format's own sizes, ``make_slip`` does both and logs the document.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     CondPageBreak,
@@ -186,15 +187,47 @@ def slip_content(ws: Workspace, enquiry_id: str, *, referral_ids: tuple[str, ...
 
 
 # -- layout ----------------------------------------------------------------------------------
+@lru_cache(maxsize=256)
+def _qr_modules(url: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code's dark modules, computed once per web address (the encoder is slow)."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(url)
+    code.make()
+    return tuple(tuple(bool(m) for m in row) for row in code.modules)
+
+
+class QrCode(Flowable):
+    """A QR code drawn as black runs of modules on white, with a quiet zone."""
+
+    QUIET = 4
+
+    def __init__(self, url: str, size: float) -> None:
+        super().__init__()
+        self.modules = _qr_modules(url)
+        self.size = size
+        self.width = self.height = size
+
+    def wrap(self, _width: float, _height: float) -> tuple[float, float]:
+        return self.size, self.size
+
+    def draw(self) -> None:
+        count = len(self.modules) + 2 * self.QUIET
+        box = self.size / count
+        canvas = self.canv
+        canvas.setFillColorRGB(0, 0, 0)
+        for r, row in enumerate(self.modules):
+            y = self.size - (r + self.QUIET + 1) * box
+            for dark, run in itertools.groupby(enumerate(row), key=lambda m: m[1]):
+                cells = list(run)
+                if dark:
+                    x = (cells[0][0] + self.QUIET) * box
+                    canvas.rect(x, y, len(cells) * box, box, stroke=0, fill=1)
+
+
 def _qr(st: Styles, url: str) -> list[Flowable]:
     """A QR code of the web page with its text label; it sits beside the written address,
     never instead of it (documents.md)."""
-    widget = QrCodeWidget(url, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0,
-                                                   QR_SIZE / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    return [drawing, Paragraph(markup("Scan for the web page"), st.tight)]
+    return [QrCode(url, QR_SIZE), Paragraph(markup("Scan for the web page"), st.tight)]
 
 
 def _contact(st: Styles, svc: SlipService, width: float, qr: bool) -> list[Flowable]:

@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pdfplumber
+import pypdfium2
 import pytest
+import zxingcpp
 from sqlmodel import select
 
 from csn_desk.cli.main import main
@@ -233,6 +235,10 @@ def test_qr_code_sits_beside_the_written_address_and_can_be_turned_off(
     enquiry = add_sample_enquiry(ws, services[:1])
     with_qr = " ".join(line for _, line in lines(slip(ws, enquiry, "standard")))
     assert "https://example.org/lunch-club" in with_qr and "Scan for the web" in with_qr
+    document = pypdfium2.PdfDocument(slip(ws, enquiry, "large18"))
+    decoded = [r.text for page in document
+               for r in zxingcpp.read_barcodes(page.render(scale=3).to_pil())]
+    assert decoded == ["https://example.org/lunch-club"]
     save_print_settings(ws, PrintSettings(slip_qr=False, slip_paper="A5"))
     pdf = slip(ws, enquiry, "standard")
     text = " ".join(line for _, line in lines(pdf))
