@@ -3,6 +3,7 @@ remembered layout, text size."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from csn_desk.referrals import ReferralDraft
 from csn_desk.timefmt import UK
 from csn_desk.ui import settings, theme
 from csn_desk.ui.login import DEMO_BANNER
-from csn_desk.ui.main_window import MainWindow
+from csn_desk.ui.main_window import MainWindow, placeholder_page
 from csn_desk.ui.navigation import NAV_ITEMS, ROLE_PAGES
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.vocab import vocab
@@ -135,16 +136,22 @@ def test_navigation_is_filtered_by_role(qtbot: QtBot, ws: Workspace, data_dir: P
         runner.run_db(lambda _s: counter.close())
 
 
-def test_placeholder_pages_say_what_brings_them(qtbot: QtBot, ws: Workspace,
-                                                runner: TaskRunner) -> None:
+def test_every_page_is_built_and_a_placeholder_says_what_brings_it(
+        qtbot: QtBot, ws: Workspace, runner: TaskRunner) -> None:
     window = _window(qtbot, ws, runner)
-    window.show_page("reports")
-    assert window.current_page_key() == "reports"
-    assert window.stack.currentWidget() is window.pages["reports"]
-    texts = [label.text() for label in window.pages["reports"].findChildren(QLabel)]
-    assert any(t.startswith("This page arrives with the reporting work") for t in texts)
+    for key in ("reports", "admin"):  # the last two placeholders, now real pages
+        window.show_page(key)
+        assert window.current_page_key() == key
+        assert window.stack.currentWidget() is window.pages[key]
+        texts = [label.text() for label in window.pages[key].findChildren(QLabel)]
+        assert not any(t.startswith("This page arrives") for t in texts), key
     window.nav.setCurrentRow(0)
     assert window.stack.currentWidget() is window.pages["today"]
+    future = dataclasses.replace(NAV_ITEMS[-1], key="future", arrives_with="the next work")
+    page = placeholder_page(future)
+    assert "This page arrives with the next work." in [
+        label.text() for label in page.findChildren(QLabel)]
+    page.deleteLater()
 
 
 def test_demo_workspace_is_marked(qtbot: QtBot, tmp_path: Path, runner: TaskRunner) -> None:

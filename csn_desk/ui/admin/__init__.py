@@ -1,0 +1,1 @@
+"""The Admin page: letter templates, printing, this site (more tabs arrive later)."""
