@@ -5,21 +5,26 @@ unit of work (both or neither)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 
 from csn_desk.client_history import client_flags
 from csn_desk.errors import NotFound
 from csn_desk.ids import utcnow
-from csn_desk.referrals import follow_ups_due
 from csn_desk.store.models import (
     Client,
     Enquiry,
     EnquiryNeed,
+    Organisation,
     Referral,
     ReferralEvent,
+    ReferralState,
+    Service,
     ServiceTaxonomy,
     Site,
 )
@@ -27,7 +32,8 @@ from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 
 # -- the queue -------------------------------------------------------------------------
-QUEUE_SCAN = 5000  # rows asked of follow_ups_due before filtering
+QUEUE_SCAN = 5000  # most rows returned; the summary says when more match the filters
+SERVICE_OPTIONS = 1000  # most services offered in the service filter
 _CHUNK = 500
 EXTERNAL = "external:"  # service key prefix for a free-text service
 
@@ -59,12 +65,13 @@ class FollowUpItem:
 @dataclass(frozen=True)
 class FollowUpQueue:
     by: date
-    rows: tuple[FollowUpItem, ...]  # filtered, oldest due first
-    due_total: int  # before filtering
-    capped: bool  # True: more were due than were scanned
+    rows: tuple[FollowUpItem, ...]  # matching the filters, oldest due first, at most the cap
+    due_total: int  # all due, before filtering
+    capped: bool  # True: more matched the filters than ``rows`` holds
     sites: tuple[tuple[str, str], ...]  # (id, name) for the site filter
-    services: tuple[tuple[str, str], ...]  # (key, name) of services in the unfiltered queue
+    services: tuple[tuple[str, str], ...]  # (key, name) of services with follow-ups due
     statuses: tuple[str, ...]  # open status codes, for the status filter
+    matched_total: int = 0  # how many match the filters (== due_total with no filter)
 
 
 def open_statuses() -> tuple[str, ...]:
@@ -76,51 +83,105 @@ def outcome_statuses() -> tuple[str, ...]:
     return tuple(c for c in vocab("referral_statuses").codes if c != "made")
 
 
+def _status() -> Any:
+    # A referral without events yet counts as just made (as in ``follow_ups_due``).
+    return func.coalesce(col(ReferralState.status), "made")
+
+
+def _due_where(ws: Workspace, by: date, f: FollowUpFilters) -> list[Any]:
+    """Due, still open, in this organisation, and matching the filters. The first four are
+    the ``ix_referral_state_queue`` range; the filters are checked as SQLite walks it."""
+    where: list[Any] = [col(ReferralState.organisation_id) == ws.organisation_id,
+                        col(ReferralState.is_open).is_(True),
+                        col(ReferralState.follow_up_due).is_not(None),
+                        col(ReferralState.follow_up_due) <= by]
+    if f.site_id is not None:
+        where.append(col(Enquiry.site_id) == f.site_id)
+    if f.service_key is not None:
+        if f.service_key.startswith(EXTERNAL):
+            where += [col(Referral.service_id).is_(None),
+                      col(Referral.external_service) == f.service_key[len(EXTERNAL):]]
+        else:
+            where.append(col(Referral.service_id) == f.service_key)
+    if f.status is not None:
+        where.append(_status() == f.status)
+    return where
+
+
+def _joined(query: Any) -> Any:
+    return (query.join(Referral, col(Referral.id) == col(ReferralState.referral_id))
+            .join(Enquiry, col(Enquiry.id) == col(Referral.enquiry_id)))
+
+
 def load_queue(ws: Workspace, by: date, filters: FollowUpFilters = FollowUpFilters(),  # noqa: B008
                *, scan: int = QUEUE_SCAN) -> FollowUpQueue:
-    """Referrals due by ``by`` whose outcome is not known yet, narrowed by ``filters``."""
-    due = follow_ups_due(ws, by=by, limit=scan)
-    extra: dict[str, tuple[str | None, str]] = {}
-    names: dict[str, str] = {}
+    """Referrals due by ``by`` whose outcome is not known yet and that match ``filters``,
+    oldest due first, at most ``scan`` of them. The filters are part of the query, so a
+    match is found wherever it lies in the queue."""
+    scan = max(1, scan)
+    filtered = any(v is not None for v in dataclasses.astuple(filters))
+    rows_query = (_joined(select(col(ReferralState.referral_id), col(Referral.enquiry_id),
+                                 col(ReferralState.follow_up_due), _status(),
+                                 col(Referral.service_id), col(Service.name),
+                                 col(Organisation.name), col(Referral.external_service),
+                                 col(Enquiry.site_id), col(Enquiry.client_id)))
+                  .outerjoin(Service, col(Service.id) == col(Referral.service_id))
+                  .outerjoin(Organisation, col(Organisation.id) == col(Service.organisation_id))
+                  .where(*_due_where(ws, by, filters))
+                  .order_by(col(ReferralState.follow_up_due), col(ReferralState.referral_id))
+                  .limit(scan + 1))
+    unfiltered = FollowUpFilters()
     with ws.db.read() as s:
         sites = {sid: name for sid, name in s.execute(
             select(col(Site.id), col(Site.name))
             .where(col(Site.organisation_id) == ws.organisation_id))}
-        ids = [r.referral_id for r in due]
-        for start in range(0, len(ids), _CHUNK):
-            for rid, service_id, site_id in s.execute(
-                    select(col(Referral.id), col(Referral.service_id), col(Enquiry.site_id))
-                    .join(Enquiry, col(Enquiry.id) == col(Referral.enquiry_id))
-                    .where(col(Referral.id).in_(ids[start:start + _CHUNK]))):
-                extra[rid] = (service_id, site_id)
-        client_ids = list({r.client_id for r in due if r.client_id})
-        for start in range(0, len(client_ids), _CHUNK):
-            for cid, given, family in s.execute(
-                    select(col(Client.id), col(Client.given_name), col(Client.family_name))
-                    .where(col(Client.id).in_(client_ids[start:start + _CHUNK]),
-                           col(Client.erased_at).is_(None))):
-                names[cid] = f"{given} {family}".strip()
+        found = s.execute(rows_query).all()
+        due_total = int(s.execute(select(func.count()).select_from(ReferralState)
+                                  .where(*_due_where(ws, by, unfiltered))).scalar_one())
+        matched = due_total
+        if filtered:
+            matched = int(s.execute(_joined(select(func.count()).select_from(ReferralState))
+                                    .where(*_due_where(ws, by, filters))).scalar_one())
+        services = _service_options(s, ws, by)
+        names = _client_names(s, {r[9] for r in found[:scan] if r[9]})
     flags = client_flags(ws, names)
     items = []
-    for r in due:
-        service_id, site_id = extra.get(r.referral_id, (None, ""))
+    for (rid, eid, due, status, service_id, service, org, external, site_id,
+         client_id) in found[:scan]:
+        name = service or external or ""
         items.append(FollowUpItem(
-            r.referral_id, r.enquiry_id, r.follow_up_due, (by - r.follow_up_due).days,
-            r.status, service_id or EXTERNAL + r.service_name, r.service_name,
-            r.organisation_name, site_id, sites.get(site_id, ""), r.client_id,
-            names.get(r.client_id or "", ""), flags.get(r.client_id or "", ())))
-    services = sorted({(i.service_key, i.service_name) for i in items},
-                      key=lambda kv: (kv[1].lower(), kv[0]))
-    shown = tuple(i for i in items if _keep(i, filters))
-    return FollowUpQueue(by, shown, len(items), len(due) >= scan,
+            rid, eid, due, (by - due).days, status, service_id or EXTERNAL + (external or ""),
+            name, org or "", site_id, sites.get(site_id, ""), client_id,
+            names.get(client_id or "", ""), flags.get(client_id or "", ())))
+    return FollowUpQueue(by, tuple(items), due_total, len(found) > scan,
                          tuple(sorted(sites.items(), key=lambda kv: kv[1].lower())),
-                         tuple(services), open_statuses())
+                         services, open_statuses(), matched)
 
 
-def _keep(item: FollowUpItem, f: FollowUpFilters) -> bool:
-    return ((f.site_id is None or item.site_id == f.site_id)
-            and (f.service_key is None or item.service_key == f.service_key)
-            and (f.status is None or item.status == f.status))
+def _service_options(s: Session, ws: Workspace, by: date) -> tuple[tuple[str, str], ...]:
+    """(key, name) of every service with a follow-up due, for the service filter."""
+    query = (_joined(select(col(Referral.service_id), col(Referral.external_service),
+                            col(Service.name)).select_from(ReferralState))
+             .outerjoin(Service, col(Service.id) == col(Referral.service_id))
+             .where(*_due_where(ws, by, FollowUpFilters()))
+             .group_by(col(Referral.service_id), col(Referral.external_service))
+             .limit(SERVICE_OPTIONS))
+    options: dict[str, str] = {}
+    for service_id, external, name in s.execute(query):
+        key = service_id or EXTERNAL + (external or "")
+        options[key] = (name if service_id else external) or ""
+    return tuple(sorted(options.items(), key=lambda kv: (kv[1].lower(), kv[0])))
+
+
+def _client_names(s: Session, client_ids: set[str]) -> dict[str, str]:
+    ids, names = sorted(client_ids), {}
+    for start in range(0, len(ids), _CHUNK):
+        for cid, given, family in s.execute(
+                select(col(Client.id), col(Client.given_name), col(Client.family_name))
+                .where(col(Client.id).in_(ids[start:start + _CHUNK]),
+                       col(Client.erased_at).is_(None))):
+            names[cid] = f"{given} {family}".strip()
+    return names
 
 
 # -- recording an outcome ----------------------------------------------------------------

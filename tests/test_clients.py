@@ -20,6 +20,7 @@ from csn_desk.errors import CsnError, InvalidInput, NotFound
 from csn_desk.ids import utcnow
 from csn_desk.names import make_client_keys, name_parts, parts_from_key
 from csn_desk.store.models import AuditEvent, ChangeLog, Client, Organisation
+from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 
 BORN = date(1948, 3, 2)
@@ -62,6 +63,9 @@ def erase(ws: Workspace, client_id: str) -> None:
     ({"age_band": "ancient"}, "age band", None),
     ({"lawful_basis": "because"}, "lawful basis", None),
     ({"disability": "Uses a wheelchair after a fall"}, "Article 9", "wheelchair"),
+    ({"long_term_condition": "Diabetes"}, "Article 9", "diabetes"),
+    ({"carer_status": "Looks after her husband"}, "carer status", "husband"),
+    ({"article9_condition": "gut_feeling"}, "Article 9 condition", None),
     ({"family": "Pennyfeather" * 10}, "too long", "Pennyfeather"),
 ])
 def test_invalid_client_input_is_refused_without_repeating_the_value(
@@ -84,6 +88,17 @@ def test_input_is_tidied_and_health_details_accepted_with_article9_condition() -
                preferred_format="large18")
     assert (c.given_name, c.postcode, c.phone, c.email) == ("Mary Ann", "DL1 1AA", None, None)
     assert c.disability == "Partially sighted"
+
+
+def test_coded_data_protection_fields_come_from_the_vocabularies() -> None:
+    for basis in vocab("lawful_bases").codes:
+        assert person(lawful_basis=basis).lawful_basis == basis
+    for condition in vocab("article9_conditions").codes:
+        c = person(long_term_condition="COPD", article9_condition=condition)
+        assert (c.long_term_condition, c.article9_condition) == ("COPD", condition)
+    for status in vocab("carer_statuses").codes:
+        assert person(carer_status=status).carer_status == status
+    assert person(carer_status="  ").carer_status is None  # blank: not recorded
 
 
 # -- add, view, update -----------------------------------------------------------------------
@@ -130,11 +145,30 @@ def test_update_recomputes_keys_and_logs_only_changed_fields(ws: Workspace) -> N
     assert fields == {"family_name", "postcode", "family_key"}
 
 
+def test_health_carer_and_lawful_basis_fields_update(ws: Workspace) -> None:
+    cid = add_client(ws, person("Mary", "Smith"))
+    update_client(ws, cid, address_line3="Cockerton", carer_status="unpaid_carer",
+                  disability="Partially sighted", long_term_condition="COPD",
+                  article9_condition="explicit_consent", lawful_basis="legitimate_interests")
+    d = get_client(ws, cid)
+    assert (d.address_line3, d.carer_status, d.disability, d.long_term_condition,
+            d.article9_condition, d.lawful_basis) == (
+        "Cockerton", "unpaid_carer", "Partially sighted", "COPD", "explicit_consent",
+        "legitimate_interests")
+    with pytest.raises(InvalidInput, match="Article 9"):  # health details still held
+        update_client(ws, cid, article9_condition=None)
+    update_client(ws, cid, disability=None, long_term_condition=None, article9_condition=None)
+    assert get_client(ws, cid).article9_condition is None
+
+
 def test_invalid_update_changes_nothing(ws: Workspace) -> None:
     cid = add_client(ws, person("Mary", "Smith"))
     with pytest.raises(InvalidInput, match="postcode"):
         update_client(ws, cid, family_name="Jones", postcode="nowhere")
     assert get_client(ws, cid).family_name == "Smith"
+    with pytest.raises(InvalidInput, match="Article 9"):
+        update_client(ws, cid, disability="Partially sighted")
+    assert get_client(ws, cid).disability is None
     with pytest.raises(TypeError):
         update_client(ws, cid, shoe_size=9)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from csn_desk.clients import ClientInput, add_client
 from csn_desk.consents import (
     current_consents,
+    default_renewal_date,
     has_consent,
     record_consent,
     uk_today,
@@ -18,6 +19,7 @@ from csn_desk.consents import (
 from csn_desk.errors import InvalidInput, NotFound
 from csn_desk.ids import utcnow
 from csn_desk.store.models import AuditEvent, ChangeLog, Client, Consent
+from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 
 
@@ -118,3 +120,40 @@ def test_consent_needs_a_live_client_of_this_organisation(ws: Workspace,
         with pytest.raises(NotFound) as caught:
             attempt()
         assert "Pennyfeather" not in str(caught.value)
+
+
+def test_state_words_and_who_took_it(ws: Workspace, client_id: str) -> None:
+    today = uk_today()
+    record_consent(ws, client_id, "keep_record", True, "in_person",
+                   renewal_due=today + timedelta(days=200))
+    record_consent(ws, client_id, "share_referral", True, "phone",
+                   renewal_due=today + timedelta(days=10))
+    withdrawn = record_consent(ws, client_id, "contact_followup", True, "form")
+    withdraw_consent(ws, withdrawn)
+    states = current_consents(ws, client_id)
+    assert {p: s.state for p, s in states.items()} == {
+        "keep_record": "given", "share_referral": "renewal_due", "contact_followup": "withdrawn"}
+    assert {s.taken_by_name for s in states.values()} == {ws.user.display_name}
+    later = current_consents(ws, client_id, today=today + timedelta(days=201))
+    assert later["keep_record"].state == "expired"
+    record_consent(ws, client_id, "keep_record", False, "letter")
+    assert current_consents(ws, client_id)["keep_record"].state == "refused"
+    assert set(vocab("consent_states").codes) >= {s.state for s in later.values()}
+
+
+def test_consent_taken_at_another_site_shows_no_local_name(ws: Workspace,
+                                                          client_id: str) -> None:
+    cid = record_consent(ws, client_id, "keep_record", True, "form")
+    with ws.db.write(ws.actor) as w:  # as sync brings it: a user this computer does not know
+        w.update(w.session.get(Consent, cid), taken_by_user_id="user-at-another-site")
+    state = current_consents(ws, client_id)["keep_record"]
+    assert (state.taken_by_user_id, state.taken_by_name) == ("user-at-another-site", "")
+
+
+@pytest.mark.parametrize(("today", "expected"), [
+    (date(2026, 3, 15), date(2027, 3, 15)),
+    (date(2028, 2, 29), date(2029, 2, 28)),  # no 29 February next year
+    (date(2026, 12, 31), date(2027, 12, 31)),
+])
+def test_default_renewal_is_a_year_on(today: date, expected: date) -> None:
+    assert default_renewal_date(today) == expected

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -17,8 +17,9 @@ from csn_desk.directory.starter import load_starter_directory
 from csn_desk.enquiries import count_enquiries, list_enquiries
 from csn_desk.referrals import follow_ups_due, referral_status
 from csn_desk.store.models import Referral
+from csn_desk.ui import settings, theme
 from csn_desk.ui.enquiry.page import NewEnquiryPage
-from csn_desk.ui.main_window import PAGE_FACTORIES
+from csn_desk.ui.main_window import PAGE_FACTORIES, MainWindow
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
 
@@ -217,3 +218,96 @@ def test_referring_on_their_behalf_asks_for_consent(page: NewEnquiryPage, qtbot:
     with directory_ws.db.read() as s:
         kinds = s.execute(select(Referral.kind, Referral.consent_to_share)).all()
     assert [tuple(k) for k in kinds] == [("referred", True)]
+
+
+# -- 200% text on a 1366 x 768 screen ----------------------------------------------------
+def elided_needs(page: NewEnquiryPage) -> list[str]:
+    """Visible need categories whose name does not fit whole on its row: the label's width
+    (QFontMetrics) against the text part of the item's visual rect (the tick box takes the
+    rest), and the row must lie inside the list's viewport."""
+    view = page.needs.list
+    metrics = view.fontMetrics()
+    cut = []
+    for item in page.needs.items():
+        if item.isHidden():
+            continue
+        rect = view.visualItemRect(item)
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        index = view.indexFromItem(item)
+        view.itemDelegateForIndex(index).initStyleOption(option, index)
+        option.rect = rect
+        text = view.style().subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
+        if (metrics.horizontalAdvance(item.text()) > text.width()
+                or rect.left() < 0 or rect.right() > view.viewport().width()):
+            cut.append(item.text())
+    return cut
+
+
+@pytest.fixture
+def window_at_200(qtbot: QtBot, qapp: QApplication, directory_ws: Workspace,
+                  runner: TaskRunner) -> Iterator[MainWindow]:
+    settings.set_text_scale(200)
+    theme.apply_text_scale(qapp, 200)
+    window = MainWindow(directory_ws, runner)
+    qtbot.addWidget(window)
+    window.show_page("new_enquiry")
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.idle_lock.set_timing(0)
+
+
+@pytest.mark.parametrize("maximised", [False, True])
+def test_every_need_name_is_whole_at_200_percent_on_a_small_screen(
+        window_at_200: MainWindow, qtbot: QtBot, maximised: bool) -> None:
+    window = window_at_200
+    screen = window.screen().availableGeometry()
+    assert (screen.width(), screen.height()) == (1366, 768)
+    if maximised:
+        window.showMaximized()
+    page = window.pages["new_enquiry"]
+    assert isinstance(page, NewEnquiryPage)
+    qtbot.waitUntil(lambda: page.panel.shown_query is not None, timeout=WAIT_MS)
+    qtbot.wait(50)  # let the layout settle
+    assert window.frameGeometry().width() <= screen.width()  # the window fits the screen
+    assert page.one_column  # no room for the form beside the directory at this size
+    assert len([i for i in page.needs.items() if not i.isHidden()]) == 20
+    assert elided_needs(page) == []
+    # Typing a filter keeps the names whole too.
+    qtbot.keyClicks(page.needs.filter, "regain")
+    assert [i.text() for i in page.needs.items() if not i.isHidden()] == [
+        "Regaining independence after illness"]
+    assert elided_needs(page) == []
+    # The check really measures: squeeze the list and the long names are reported as cut.
+    qtbot.keyClick(page.needs.filter, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.needs.filter, Qt.Key.Key_Delete)
+    page.needs.list.setFixedWidth(page.needs.list.fontMetrics().averageCharWidth() * 20)
+    qtbot.waitUntil(lambda: "Regaining independence after illness" in elided_needs(page),
+                    timeout=WAIT_MS)
+
+
+def test_one_column_at_200_percent_keeps_focus_in_view_and_reverts_when_wide(
+        window_at_200: MainWindow, qtbot: QtBot, qapp: QApplication) -> None:
+    window_at_200.showMaximized()
+    page = window_at_200.pages["new_enquiry"]
+    assert isinstance(page, NewEnquiryPage)
+    qtbot.waitUntil(lambda: page.panel.shown_query is not None, timeout=WAIT_MS)
+    assert page.one_column and not page.split.isVisible()
+    scroll = page.column_scroll
+    qtbot.waitUntil(lambda: scroll.horizontalScrollBar().maximum() == 0, timeout=WAIT_MS)
+    page.activateWindow()
+    page.panel.search.setFocus()  # Alt+S: the directory panel scrolls into view, whole
+    qtbot.waitUntil(lambda: scroll.verticalScrollBar().value() == page.panel.y(),
+                    timeout=WAIT_MS)
+    assert page.panel.height() == scroll.viewport().height()
+    page.needs.filter.setFocus()  # Alt+N: the needs picker and its list in view
+    top = page.needs.mapTo(page.column_body, page.needs.rect().topLeft()).y()
+    shown = scroll.verticalScrollBar().value()
+    assert shown <= top and top + page.needs.height() <= shown + scroll.viewport().height()
+    # Back at 100%, there is room again: form beside the directory.
+    theme.apply_text_scale(qapp, 100)
+    qtbot.waitUntil(lambda: not page.one_column, timeout=WAIT_MS)
+    assert page.split.isVisible() and page.form_scroll.widget() is page.form_body
+    assert page.split.indexOf(page.panel) == 1
+    assert elided_needs(page) == []

@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem, QTableView
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -16,7 +18,9 @@ from csn_desk.enquiries import EnquiryDraft, NeedInput, save_enquiry
 from csn_desk.followups import FollowUpFilters, load_queue, record_outcome
 from csn_desk.referrals import ReferralDraft, add_event, referral_status
 from csn_desk.store.models import EnquiryNeed, Referral, Site
+from csn_desk.ui import settings, theme
 from csn_desk.ui.followups.page import FollowUpsPage
+from csn_desk.ui.main_window import MainWindow
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
@@ -68,6 +72,7 @@ def test_referral_worked_to_started_service(qtbot: QtBot, ws: Workspace,
     page = _page(qtbot, ws, runner)
     model = page.model
     assert model.rowCount() == 2
+    assert not model.compact  # 100% text, 1000 px: five one-line columns fit
     first = [model.index(0, c).data() for c in range(model.columnCount())]
     assert first[0].endswith("(2 days overdue)")
     assert first[3] == "Dial-a-Ride"
@@ -82,7 +87,11 @@ def test_referral_worked_to_started_service(qtbot: QtBot, ws: Workspace,
     qtbot.mouseClick(page.record_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.saves == 1, timeout=TIMEOUT)
     contacted = vocab("referral_statuses").label("contacted")
-    qtbot.waitUntil(lambda: model.index(0, 1).data() == contacted, timeout=TIMEOUT)
+    # The row's status, not a column: the queue may reflow to its compact layout when the
+    # message under it appears (layout is tested at 200% below).
+    qtbot.waitUntil(lambda: model.row_at(0).status == "contacted", timeout=TIMEOUT)
+    assert contacted in " ".join(str(model.index(0, c).data())
+                                 for c in range(model.columnCount()))
     assert model.rowCount() == 2 and model.row_at(0).referral_id == rid  # still selected
     assert _need(ws, eid, "transport") == ("open", None)
 
@@ -144,3 +153,95 @@ def test_outcome_mapping_to_need(ws: Workspace) -> None:
     assert _need(ws, met_eid, "transport") == ("unmet", "transport")
     queue = load_queue(ws, uk_today(), FollowUpFilters())
     assert [r.referral_id for r in queue.rows] == [waiting]  # finals have left the queue
+
+
+# -- 200% text on a 1366 x 768 screen ----------------------------------------------------
+def cut_cells(table: QTableView) -> list[str]:
+    """Cells in view whose text does not fit whole in its cell, word-wrapped as the table
+    draws it (no word wider than the text area, all lines within the row's height)."""
+    metrics = table.fontMetrics()
+    model = table.model()
+    cut = []
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            rect = table.visualRect(index)
+            if not rect.intersects(table.viewport().rect()):
+                continue
+            option = QStyleOptionViewItem()
+            table.initViewItemOption(option)
+            table.itemDelegateForIndex(index).initStyleOption(option, index)
+            option.rect = rect
+            area = table.style().subElementRect(QStyle.SubElement.SE_ItemViewItemText,
+                                                option, table)
+            text = str(index.data())
+            flags = Qt.TextFlag.TextWordWrap if table.wordWrap() else 0
+            needed = metrics.boundingRect(QRect(0, 0, area.width(), 100_000), flags, text)
+            widest_word = max(metrics.horizontalAdvance(w) for w in text.split())
+            if (needed.height() > area.height() or widest_word > area.width()
+                    or needed.width() > area.width() or rect.right() > table.viewport().width()):
+                cut.append(text)
+    return cut
+
+
+@pytest.mark.parametrize("maximised", [False, True])
+def test_queue_reflows_without_sideways_scrolling_at_200_percent(
+        qtbot: QtBot, qapp: QApplication, ws: Workspace, runner: TaskRunner,
+        maximised: bool) -> None:
+    cid = add_client(ws, ClientInput("Edith", "Crawley-Montgomery", preferred_format="large18",
+                                     interpreter="British Sign Language"))
+    _referred(ws, "Darlington Association on Disability information and advice line",
+              client_id=cid, days_ago=12)
+    _referred(ws, "Lunch club", needs=("clubs_groups",), days_ago=1)
+    _referred(ws, "Dial-a-Ride", days_ago=0)
+    settings.set_text_scale(200)
+    theme.apply_text_scale(qapp, 200)
+    window = MainWindow(ws, runner)
+    qtbot.addWidget(window)
+    window.show_page("follow_ups")
+    if maximised:
+        window.showMaximized()
+    else:
+        window.show()
+    qtbot.waitExposed(window)
+    page = window.pages["follow_ups"]
+    assert isinstance(page, FollowUpsPage)
+    qtbot.waitUntil(lambda: page.loads >= 1 and page.model.rowCount() == 3, timeout=TIMEOUT)
+    screen = window.screen().availableGeometry()
+    assert window.frameGeometry().width() <= screen.width() == 1366
+    table = page.table
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=TIMEOUT)
+    assert page.page_scroll.horizontalScrollBar().maximum() == 0
+    assert page.model.compact and page.model.columnCount() == 2
+    qtbot.waitUntil(lambda: cut_cells(table) == [], timeout=TIMEOUT)  # rows sized as seen
+    first = table.model().index(0, 1).data()
+    assert first.splitlines()[:2] == [
+        "Edith Crawley-Montgomery [Large print 18 pt; Interpreter: British Sign Language]",
+        "Darlington Association on Disability information and advice line"]
+    assert "12 days overdue" in table.model().index(0, 0).data()
+    assert page.filter_rows in (2, 3)  # the filters take more rows rather than cut words
+
+    # Working the queue is unchanged in this shape.
+    page.outcome.setCurrentIndex(page.outcome.findData("waiting_list"))
+    page.record()
+    qtbot.waitUntil(lambda: page.saves == 1, timeout=TIMEOUT)
+    waiting = vocab("referral_statuses").label("waiting_list")
+    qtbot.waitUntil(lambda: waiting in table.model().index(0, 0).data(), timeout=TIMEOUT)
+
+    # Back at 100%: the filters fit on one row; these long names still read whole.
+    theme.apply_text_scale(qapp, 100)
+    qtbot.waitUntil(lambda: page.filter_rows == 1, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: cut_cells(table) == [], timeout=TIMEOUT)
+    assert table.horizontalScrollBar().maximum() == 0
+    window.idle_lock.set_timing(0)
+
+
+def test_cut_cells_notices_a_squeezed_column(qtbot: QtBot, ws: Workspace,
+                                             runner: TaskRunner) -> None:
+    """The check above can fail: a column too narrow for its text is reported."""
+    _referred(ws, "Darlington Dial-a-Ride")
+    page = _page(qtbot, ws, runner)
+    assert not page.model.compact and cut_cells(page.table) == []
+    page.table.horizontalHeader().setStretchLastSection(False)
+    page.table.setColumnWidth(3, page.table.fontMetrics().averageCharWidth() * 10)
+    assert cut_cells(page.table) == ["Darlington Dial-a-Ride"]

@@ -7,6 +7,7 @@ from html import escape
 from csn_desk.client_history import ClientHistory, communication_flags
 from csn_desk.clients import ClientDetail
 from csn_desk.timefmt import uk_datetime
+from csn_desk.ui.clients.data import consent_text
 from csn_desk.vocab import vocab
 
 
@@ -49,37 +50,24 @@ def history_html(detail: ClientDetail, history: ClientHistory) -> str:
                 text += f" since {escape(uk_datetime(r.status_at))}"
             if r.follow_up_due is not None:
                 text += f"; follow up by {r.follow_up_due:%d/%m/%Y}"
+            text += (f' &nbsp;<a href="letter:{escape(r.id)}">Follow-up letter</a>'
+                     f' &nbsp;<a href="referral-letter:{escape(r.id)}">Referral letter</a>')
             rows.append(text)
-        parts.append(f"<p><b>{head}</b></p>" + _li(rows or ["No needs recorded."]))
+        slip = (f' &nbsp;<a href="slip:{escape(e.id)}">Print slip</a>' if e.referrals else "")
+        parts.append(f"<p><b>{head}</b>{slip}</p>" + _li(rows or ["No needs recorded."]))
 
     parts.append("<h3>Consents</h3>")
     if not history.consents:
         parts.append("<p>None recorded.</p>")
-    items = []
-    for c in history.consents:
-        purpose = escape(v("consent_purposes").label(c.purpose))
-        if c.withdrawn_at is not None:
-            state = f"withdrawn {escape(uk_datetime(c.withdrawn_at))}"
-        elif not c.given:
-            state = "refused"
-        elif c.expired:
-            state = "<b>EXPIRED: ask again</b>"
-        else:
-            state = "given"
-        text = f"{purpose}: {state} ({escape(v('consent_methods').label(c.method))}, " \
-               f"{escape(uk_datetime(c.recorded_at))})"
-        if c.renewal_due is not None:
-            text += f"; renew by {c.renewal_due:%d/%m/%Y}"
-            if c.renewal_due_soon and not c.expired:
-                text += " <b>RENEWAL DUE SOON</b>"
-        items.append(text)
-    if items:
-        parts.append(_li(items))
+    else:
+        parts.append(_li([f"{escape(v('consent_purposes').label(c.purpose))}: "
+                          f"{escape(consent_text(c))}" for c in history.consents]))
 
     parts.append("<h3>Documents printed</h3>")
     if not history.documents:
         parts.append("<p>None yet.</p>")
     else:
-        parts.append(_li([f"{escape(d.kind)} ({escape(v('formats').label(d.format))}), "
+        parts.append(_li([f"{escape(v('document_kinds').label(d.kind))} "
+                          f"({escape(v('formats').label(d.format))}), "
                           f"{escape(uk_datetime(d.created_at))}" for d in history.documents]))
     return "".join(parts)

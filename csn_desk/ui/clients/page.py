@@ -1,5 +1,6 @@
 """The Clients page: find a client as you type, open them (details, communication flag,
-history) and edit their details.
+history, consents) and edit their details, health and carer details with their lawful basis
+and Article 9 condition included.
 
 Searching runs on the database thread after a short pause in typing; each search carries a
 number and older results are dropped. Opening a client calls ``get_client`` once (it writes
@@ -12,11 +13,11 @@ import contextlib
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QHBoxLayout,
+    QApplication,
+    QFrame,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -31,33 +32,32 @@ from PySide6.QtWidgets import (
 
 from csn_desk.client_history import ClientHistory, client_history, communication_flags
 from csn_desk.clients import ClientDetail, update_client
+from csn_desk.ui.clients.consents_panel import ConsentsPanel
 from csn_desk.ui.clients.data import (
-    EDITABLE,
     ClientView,
     changes_from,
     check_edit,
     open_client,
-    parse_date,
+    renewal_prompts,
     search,
 )
+from csn_desk.ui.clients.details_form import DetailsForm
 from csn_desk.ui.clients.history_view import history_html
 from csn_desk.ui.clients.model import ClientTableModel
 from csn_desk.ui.rows_model import rows_table
 from csn_desk.ui.tasks import TaskRunner
-from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 
 SEARCH_PAUSE_MS = 150
-LABELS = {"given_name": "&First name", "family_name": "Fa&mily name",
-          "date_of_birth": "Date of &birth (dd/mm/yyyy)", "postcode": "&Postcode",
-          "address_line1": "Address line &1", "address_line2": "Address line &2",
-          "post_town": "&Town", "phone": "P&hone", "email": "&Email",
-          "preferred_contact": "Preferred &contact", "preferred_format": "Preferred f&ormat",
-          "language": "&Language", "interpreter": "&Interpreter (e.g. BSL)"}
-COMBOS = {"preferred_contact": "contact_methods", "preferred_format": "formats"}
-FLAG_STYLE = ("QLabel#commFlag { border: 2px solid #3d2e00; background: #fff3b0; "
-              "color: #3d2e00; font-weight: bold; padding: 6px; }")
-ERROR_STYLE = "QLabel#fieldError { color: #7a1010; font-weight: bold; }"
+FLAG_STYLE = ("QLabel#commFlag, QLabel#consentPrompt { border: 2px solid #3d2e00; "
+              "background: #fff3b0; color: #3d2e00; font-weight: bold; padding: 6px; }")
+ERROR_STYLE = ("QLabel#fieldError { color: #7a1010; font-weight: bold; } "
+               "QLabel#consentPurpose { font-weight: bold; }")
+DETAILS_TAB = 1
+# Side by side needs about this many average characters for each part; narrower, the page
+# becomes one column (the find list above the record) that scrolls up and down.
+FIND_CHARS, RECORD_CHARS = 30, 48
+QWIDGETSIZE_MAX = (1 << 24) - 1
 
 
 class ClientsPage(QWidget):
@@ -103,6 +103,7 @@ class ClientsPage(QWidget):
         self.open_button.clicked.connect(self.open_current)
 
         left = QWidget()
+        left.setAccessibleName("Find a client")
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 8, 0)
         left_layout.addWidget(heading)
@@ -120,92 +121,197 @@ class ClientsPage(QWidget):
         self.flag_label.setObjectName("commFlag")
         self.flag_label.setWordWrap(True)
         self.flag_label.setVisible(False)
+        self.consent_prompt = QLabel("")
+        self.consent_prompt.setObjectName("consentPrompt")
+        self.consent_prompt.setWordWrap(True)
+        self.consent_prompt.setVisible(False)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setVisible(False)
 
-        self.fields: dict[str, QLineEdit | QComboBox] = {}
-        self.errors: dict[str, QLabel] = {}
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        for name in EDITABLE:
-            widget: QLineEdit | QComboBox
-            if name in COMBOS:
-                widget = QComboBox()
-                for term in vocab(COMBOS[name]).terms:
-                    widget.addItem(term.label, term.code)
-            else:
-                widget = QLineEdit()
-            plain = LABELS[name].replace("&", "")
-            widget.setAccessibleName(plain)
-            error = QLabel("")
-            error.setObjectName("fieldError")
-            error.setWordWrap(True)
-            error.setVisible(False)
-            cell = QWidget()
-            cell_layout = QVBoxLayout(cell)
-            cell_layout.setContentsMargins(0, 0, 0, 0)
-            cell_layout.setSpacing(2)
-            cell_layout.addWidget(widget)
-            cell_layout.addWidget(error)
-            label = QLabel(LABELS[name])
-            label.setBuddy(widget)
-            form.addRow(label, cell)
-            self.fields[name], self.errors[name] = widget, error
-        self.save_button = QPushButton("&Save changes")
-        self.save_button.setAccessibleName("Save the client's changed details")
+        self.details = DetailsForm()
+        self.fields, self.errors = self.details.fields, self.details.errors
+        self.save_button, self.revert_button = (self.details.save_button,
+                                                self.details.revert_button)
         self.save_button.clicked.connect(self.save)
-        self.revert_button = QPushButton("&Undo changes")
-        self.revert_button.setAccessibleName("Put back the details as stored")
         self.revert_button.clicked.connect(self._fill_form)
-        self.form_error = QLabel("")
-        self.form_error.setObjectName("fieldError")
-        self.form_error.setWordWrap(True)
-        self.form_error.setVisible(False)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(self.revert_button)
-        buttons.addStretch(1)
-        details = QWidget()
-        details_layout = QVBoxLayout(details)
-        details_layout.addLayout(form)
-        details_layout.addWidget(self.form_error)
-        details_layout.addLayout(buttons)
-        details_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setWidget(details)
+        scroll.setWidget(self.details)
         scroll.setAccessibleName("Client details")
+        self.details_scroll = scroll
 
         self.history = QTextBrowser()
         self.history.setAccessibleName("Client history")
         self.history.setOpenLinks(False)
+        # "Print slip" / "Follow-up letter" links open the document previews (Tab to a
+        # link, Enter to follow it).
+        self.history.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.history.anchorClicked.connect(self.open_document)
+        self.consents = ConsentsPanel(ws, runner)
+        self.consents.recorded.connect(lambda _s: self.runner.notify_changed("consents"))
+        consents_scroll = QScrollArea()
+        consents_scroll.setWidgetResizable(True)
+        consents_scroll.setWidget(self.consents)
+        consents_scroll.setAccessibleName("Consents")
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Client record")
         self.tabs.tabBar().setAccessibleName("Client record sections")
         self.tabs.addTab(self.history, "&History")
         self.tabs.addTab(scroll, "&Details")
+        self.tabs.addTab(consents_scroll, "Co&nsents")
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(8, 0, 0, 0)
         right_layout.addWidget(self.name_label)
         right_layout.addWidget(self.flag_label)
+        right_layout.addWidget(self.consent_prompt)
         right_layout.addWidget(self.message)
         right_layout.addWidget(self.tabs, 1)
         self.record_panel = right
 
+        self.find_panel = left
         splitter = QSplitter()
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        splitter.setMinimumWidth(1)  # the real minimum is checked in _arrange
+        self.split = splitter
+        self.column_scroll = QScrollArea()
+        self.column_scroll.setAccessibleName("Find a client and the client record")
+        self.column_scroll.setWidgetResizable(True)
+        self.column_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.column_body = QWidget()
+        self.column_layout = QVBoxLayout(self.column_body)
+        self.column_layout.setContentsMargins(0, 0, 0, 0)
+        self.column_layout.setSpacing(16)
+        self.column_scroll.setWidget(self.column_body)
+        self.column_scroll.viewport().installEventFilter(self)
+        self.column_scroll.hide()
+        self.one_column = False
+        self._arranging = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
         layout.addWidget(splitter)
+        layout.addWidget(self.column_scroll)
+        self.page_layout = layout
         self._set_record_enabled(False)
         runner.data_changed.connect(self._on_data_changed)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+
+    # -- arrangement ----------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._arrange()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._arrange()
+
+    def event(self, event: QEvent) -> bool:
+        """A child's size hint changed (text size): arrange again."""
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._arrange()
+        return handled
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.column_scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_column()
+        return super().eventFilter(watched, event)
+
+    def side_by_side_width(self) -> int:
+        chars = self.fontMetrics().averageCharWidth()
+        margins = self.page_layout.contentsMargins()
+        return (max(self.find_panel.minimumSizeHint().width(), chars * FIND_CHARS)
+                + max(self.record_panel.minimumSizeHint().width(), chars * RECORD_CHARS)
+                + self.split.handleWidth() + margins.left() + margins.right())
+
+    def _arrange(self) -> None:
+        """Find list beside the record if both fit at this text size, else one column:
+        the find list, then the record below it, the record's tabs one view high."""
+        if not self.isVisible() or self._arranging:
+            return
+        one_column = self.width() < self.side_by_side_width()
+        if one_column != self.one_column:
+            self._arranging = True
+            focus = QApplication.focusWidget()
+            try:
+                if one_column:
+                    self.column_layout.addWidget(self.find_panel)
+                    self.column_layout.addWidget(self.record_panel)
+                    self.split.hide()
+                    self.column_scroll.show()
+                else:
+                    self.column_layout.removeWidget(self.find_panel)
+                    self.column_layout.removeWidget(self.record_panel)
+                    self.split.addWidget(self.find_panel)
+                    self.split.addWidget(self.record_panel)
+                    self.column_scroll.hide()
+                    self.split.show()
+                self.find_panel.show()
+                self.record_panel.show()
+                self.one_column = one_column
+            finally:
+                self._arranging = False
+            if focus is not None and self.isAncestorOf(focus):
+                focus.setFocus()
+        self._fit_column()
+
+    def _fit_column(self) -> None:
+        """In one column: the find list shows about six matches, and the record's tabs are
+        one view high, so scrolled to they show a whole section."""
+        if self.one_column:
+            rows = self.table.verticalHeader().defaultSectionSize() * 6
+            table = (rows + self.table.horizontalHeader().sizeHint().height()
+                     + 2 * self.table.frameWidth())
+            tabs = max(self.column_scroll.viewport().height(),
+                       self.tabs.minimumSizeHint().height())
+        else:
+            table, tabs = 0, 0
+        for widget, low in ((self.table, table), (self.tabs, tabs)):
+            high = low or QWIDGETSIZE_MAX
+            if (widget.minimumHeight(), widget.maximumHeight()) != (low, high):
+                widget.setMinimumHeight(low)
+                widget.setMaximumHeight(high)
+
+    def open_document(self, url: QUrl) -> None:
+        """A document link in the history: the slip for an enquiry, or a letter."""
+        from csn_desk.ui.documents.open import (
+            preview_followup_letter,
+            preview_referral_letter,
+            preview_slip,
+        )
+
+        kind, _, ident = url.toString().partition(":")
+        openers = {"slip": preview_slip, "letter": preview_followup_letter,
+                   "referral-letter": preview_referral_letter}
+        if kind in openers and ident:
+            self.preview = openers[kind](self, self.runner, self.ws, ident)
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """In one column, keep the focused control in sight; going into the record's tabs
+        brings the whole tab section into view."""
+        if not self.one_column or new is None or not self.column_body.isAncestorOf(new):
+            return
+        if self.tabs.isAncestorOf(new):
+            top = self.tabs.mapTo(self.column_body, self.tabs.rect().topLeft()).y()
+            self.column_scroll.verticalScrollBar().setValue(top)
+        self.column_scroll.ensureWidgetVisible(new, 16, 16)
+
+    def show_record_top(self) -> None:
+        """In one column, bring the opened client's name and flags into view."""
+        if self.one_column:
+            top = self.record_panel.mapTo(self.column_body,
+                                          self.record_panel.rect().topLeft()).y()
+            self.column_scroll.verticalScrollBar().setValue(top)
 
     def _run(self, fn: Any, **callbacks: Any) -> None:
         """Submit database work; after the runner has shut down (the app is closing) a
@@ -270,8 +376,10 @@ class ClientsPage(QWidget):
         self._show_detail(view.detail)
         self._fill_form()
         self.history.setHtml(history_html(view.detail, view.history))
+        self._show_consents(view.history)
         self.message.setVisible(False)
         self._set_record_enabled(True)
+        self.show_record_top()
         self.opens += 1
 
     def _show_detail(self, detail: ClientDetail) -> None:
@@ -296,7 +404,18 @@ class ClientsPage(QWidget):
             return
         self.view = dataclasses.replace(self.view, history=history)
         self.history.setHtml(history_html(self.view.detail, history))
+        self._show_consents(history)
         self.history_loads += 1
+
+    def _show_consents(self, history: ClientHistory) -> None:
+        """The Consents tab, and a prompt above the record while any needs asking again."""
+        self.consents.show_consents(history.client_id, history.consents)
+        prompts = renewal_prompts(history.consents)
+        text = ("Ask again about consent: " + "; ".join(prompts)
+                + ". Record the answer on the Consents tab.") if prompts else ""
+        self.consent_prompt.setText(text)
+        self.consent_prompt.setAccessibleName(text)
+        self.consent_prompt.setVisible(bool(prompts))
 
     def _on_data_changed(self, what: str) -> None:
         if what in ("clients", "enquiries", "referrals", "consents", "documents", "all"):
@@ -309,48 +428,25 @@ class ClientsPage(QWidget):
         self.tabs.setEnabled(enabled)
 
     def _fill_form(self) -> None:
-        if self.view is None:
-            return
-        detail = self.view.detail
-        for name, widget in self.fields.items():
-            value = getattr(detail, name)
-            if isinstance(widget, QComboBox):
-                widget.setCurrentIndex(max(0, widget.findData(value)))
-            elif name == "date_of_birth":
-                widget.setText(f"{value:%d/%m/%Y}" if value else "")
-            else:
-                widget.setText(value or "")
-        self._show_errors({})
+        if self.view is not None:
+            self.details.fill(self.view.detail)
 
     def form_values(self) -> tuple[dict[str, Any], dict[str, str]]:
-        values: dict[str, Any] = {}
-        errors: dict[str, str] = {}
-        for name, widget in self.fields.items():
-            if isinstance(widget, QComboBox):
-                values[name] = widget.currentData()
-            elif name == "date_of_birth":
-                try:
-                    values[name] = parse_date(widget.text())
-                except Exception as exc:  # InvalidInput: a plain sentence
-                    errors[name] = str(exc)
-            else:
-                text = widget.text().strip()
-                values[name] = text if name in ("given_name", "family_name") else (text or None)
-        return values, errors
+        return self.details.values()
 
     def _show_errors(self, errors: dict[str, str]) -> None:
-        for name, label in self.errors.items():
-            text = errors.get(name, "")
-            label.setText(f"Error: {text}" if text else "")
-            label.setVisible(bool(text))
-            self.fields[name].setAccessibleDescription(text)
-        general = errors.get("", "")
-        self.form_error.setText(f"Not saved: {general}" if general else "")
-        self.form_error.setVisible(bool(general))
-        first = next((n for n in EDITABLE if n in errors), None)
+        first = self.details.show_errors(errors)
         if first is not None:
-            self.tabs.setCurrentIndex(1)
+            self.tabs.setCurrentIndex(DETAILS_TAB)
             self.fields[first].setFocus()
+            error = self.errors[first]
+            # After the layout has made room for the message: field and message in view.
+            QTimer.singleShot(0, self, lambda: self._reveal(error))
+
+    def _reveal(self, error: QLabel) -> None:
+        cell = error.parentWidget()
+        if cell is not None and error.isVisible():
+            self.details_scroll.ensureWidgetVisible(cell, 16, 16)
 
     def save(self) -> None:
         if self.view is None or self._saving:

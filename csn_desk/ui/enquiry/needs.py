@@ -3,18 +3,60 @@
 Typing in the filter box narrows the list to categories whose label or description contains
 every typed word; Enter ticks (or unticks) the highlighted one and selects the filter text,
 so the next need is typed straight over it. Down moves into the list, where Space or Enter
-toggles. The chosen needs are also spelled out in words under the list."""
+toggles. The chosen needs are also spelled out in words under the list.
+
+Every category name stays whole on one line at any text size: the list asks its layout for
+the width of its longest name (``NeedsList.minimumSizeHint``), and the enquiry page gives it
+that room, reflowing into one column when the window is too narrow for that beside the
+directory."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSizePolicy,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from csn_desk.vocab import vocab
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 CODE = Qt.ItemDataRole.UserRole
+ROWS_SHOWN = 7  # rows in view before the list scrolls (it is filtered by typing anyway)
+
+
+class NeedsList(QListWidget):
+    """The category list. Its minimum width is that of its longest name, with the tick box
+    and a scroll bar, measured by the item delegate at the current font, so text-size
+    changes resize it live and no name is ever cut short with "..."."""
+
+    def labels_width(self) -> int:
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        widest = 0
+        for row in range(self.count()):
+            index = self.model().index(row, 0)
+            widest = max(widest, self.itemDelegateForIndex(index).sizeHint(option, index).width())
+        return (widest + 2 * self.frameWidth() + 2 * self.spacing()
+                + self.verticalScrollBar().sizeHint().width())
+
+    def _row_height(self) -> int:
+        return max(self.sizeHintForRow(0), self.fontMetrics().lineSpacing())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.labels_width(), self._row_height() * 4 + 2 * self.frameWidth())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.labels_width(),
+                     self._row_height() * ROWS_SHOWN + 2 * self.frameWidth())
 
 
 class NeedsPicker(QWidget):
@@ -26,13 +68,11 @@ class NeedsPicker(QWidget):
         self.filter.setAccessibleName("Needs: type to filter, Enter to tick")
         self.filter.setPlaceholderText("Type to find a need")
         self.filter.setToolTip("Type to find a need; Enter ticks the highlighted one")
-        self.list = QListWidget()
+        self.list = NeedsList()
         self.list.setAccessibleName("Need categories")
-        # Long category names wrap at large text sizes instead of being cut off.
-        self.list.setWordWrap(True)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.list.setMinimumHeight(self.list.fontMetrics().lineSpacing() * 4)
-        self.list.setMaximumHeight(self.list.fontMetrics().lineSpacing() * 8)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         for term in vocab("needs").terms:
             item = QListWidgetItem(term.label)
             item.setData(CODE, term.code)

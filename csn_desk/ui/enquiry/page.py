@@ -1,4 +1,6 @@
-"""The New enquiry page: the enquiry form on the left, the directory panel beside it.
+"""The New enquiry page: the enquiry form on the left, the directory panel beside it (or,
+when the window is too narrow for both at the text size in use, one column: the form, then
+the directory below it, scrolling up and down only).
 
 Keyboard first: every field has an Alt shortcut, needs are typed and ticked with Enter, the
 directory search is Alt+S, Enter on a result signposts, Ctrl+Enter (or Enter on Save) saves.
@@ -9,9 +11,10 @@ cursor moves to that field."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -38,6 +41,7 @@ from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"
 ANONYMOUS = "Person: anonymous (no client record). Most enquiries stay this way."
 # Which field an error sentence is about: (words in the sentence, field key). First wins.
 FIELD_WORDS = (
@@ -154,8 +158,18 @@ class NewEnquiryPage(QWidget):
         chosen_label = QLabel("Services chosen for this enquiry")
         chosen_label.setObjectName("subheading")
         chosen_label.setWordWrap(True)
+        # After a save with services: the slip to hand over, in the person's format.
+        self.slip_button = QPushButton("&Print slip")
+        self.slip_button.setAccessibleName("Preview and print the referral slip for the "
+                                           "enquiry just saved (Ctrl+P)")
+        self.slip_button.setToolTip("The slip for the enquiry just saved (Ctrl+P)")
+        self.slip_button.setEnabled(False)
+        self.slip_button.clicked.connect(self.print_slip)
+        QShortcut(QKeySequence("Ctrl+P"), self, self.print_slip)
+        self.slip_enquiry: str | None = None
         save_row = QHBoxLayout()
         save_row.addWidget(self.save_button)
+        save_row.addWidget(self.slip_button)
         save_row.addStretch(1)
 
         body = QWidget()
@@ -169,6 +183,7 @@ class NewEnquiryPage(QWidget):
         column.addWidget(self.chosen)
         column.addLayout(save_row)
         column.addStretch(1)
+        self.form_body = body
         scroll = QScrollArea()
         scroll.setAccessibleName("Enquiry form")
         scroll.setWidgetResizable(True)
@@ -178,17 +193,42 @@ class NewEnquiryPage(QWidget):
         self.panel = DirectoryPanel(ws, runner)
         self.panel.referral_chosen.connect(self.add_referral)
         self._show_referrals()
+        # Two arrangements of the same widgets (see _arrange): the form beside the directory
+        # when there is room, else one column that scrolls up and down (at 200% text on a
+        # 1366 x 768 screen), so nothing is cut short and nothing scrolls sideways.
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
         split.addWidget(scroll)
         split.addWidget(self.panel)
         split.setStretchFactor(0, 9)
         split.setStretchFactor(1, 11)
+        # Its real minimum is checked in _arrange; a small one here lets the window shrink
+        # far enough for the page to switch to one column instead of pushing the window
+        # wider than the screen.
+        split.setMinimumWidth(1)
         self.split, self.form_scroll = split, scroll
+        self.column_scroll = QScrollArea()
+        self.column_scroll.setAccessibleName("Enquiry form and directory")
+        self.column_scroll.setWidgetResizable(True)
+        self.column_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.column_body = QWidget()
+        self.column_layout = QVBoxLayout(self.column_body)
+        self.column_layout.setContentsMargins(0, 0, 0, 0)
+        self.column_layout.setSpacing(16)
+        self.column_scroll.setWidget(self.column_body)
+        self.column_scroll.viewport().installEventFilter(self)  # its height sizes the panel
+        self.column_scroll.hide()
+        self.one_column = False
+        self._arranging = False
         self._sized = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
         layout.addWidget(split)
+        layout.addWidget(self.column_scroll)
+        self.page_layout = layout
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
 
         self.age_band.currentIndexChanged.connect(self._person_changed)
         self.postcode.textChanged.connect(self._person_changed)
@@ -198,14 +238,105 @@ class NewEnquiryPage(QWidget):
         self.setFocusProxy(self.channel)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        """First show: share the width 45/55 (at 200% text the panel would otherwise take
-        nearly all of it), and never let the form get narrower than ~28 characters."""
+        """First show: choose the arrangement and, side by side, share the width 45/55 (at
+        200% text the panel would otherwise take nearly all of it)."""
         super().showEvent(event)
-        self.form_scroll.setMinimumWidth(self.fontMetrics().averageCharWidth() * 28)
-        if not self._sized:
+        self._arrange()
+        if not self._sized and not self.one_column:
             self._sized = True
             total = max(self.split.width(), 400)
-            self.split.setSizes([total * 45 // 100, total - total * 45 // 100])
+            form = max(total * 45 // 100, self.form_min_width())
+            self.split.setSizes([form, total - form])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._arrange()
+
+    def event(self, event: QEvent) -> bool:
+        """A child's size hint changed (text size, high contrast): arrange again."""
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._arrange()
+        return handled
+
+    # -- arrangement ----------------------------------------------------------------------
+    def form_min_width(self) -> int:
+        """The form column's width: every need name whole, and at least ~28 characters."""
+        return (max(self.form_body.minimumSizeHint().width(),
+                    self.fontMetrics().averageCharWidth() * 28)
+                + self.form_scroll.verticalScrollBar().sizeHint().width())
+
+    def side_by_side_width(self) -> int:
+        """The narrowest page on which the form fits beside the directory panel."""
+        margins = self.page_layout.contentsMargins()
+        return (self.form_min_width() + self.split.handleWidth()
+                + self.panel.minimumSizeHint().width() + margins.left() + margins.right())
+
+    def _arrange(self) -> None:
+        """Side by side if it fits, else one column: the form, then the directory below."""
+        if not self.isVisible() or self._arranging:
+            return
+        one_column = self.width() < self.side_by_side_width()
+        # Side by side, the splitter may not squeeze the form below its needs (names whole).
+        form_min = 0 if one_column else self.form_min_width()
+        if self.form_scroll.minimumWidth() != form_min:
+            self.form_scroll.setMinimumWidth(form_min)
+        if one_column == self.one_column:
+            self._fit_column()
+            return
+        self._arranging = True
+        focus = QApplication.focusWidget()
+        try:
+            if one_column:
+                self.form_scroll.takeWidget()
+                self.column_layout.addWidget(self.form_body)
+                self.column_layout.addWidget(self.panel)
+                self.split.hide()
+                self.column_scroll.show()
+            else:
+                self.column_layout.removeWidget(self.form_body)
+                self.column_layout.removeWidget(self.panel)
+                self.form_scroll.setWidget(self.form_body)
+                self.split.addWidget(self.panel)
+                self.column_scroll.hide()
+                self.split.show()
+                self._sized = False
+            self.form_body.show()
+            self.panel.show()
+            self.one_column = one_column
+            self._fit_column()
+        finally:
+            self._arranging = False
+        if focus is not None and self.isAncestorOf(focus):
+            focus.setFocus()
+
+    def _fit_column(self) -> None:
+        """In one column the directory panel is exactly one view high, so scrolled to it
+        shows all of it: search, results, details and the buttons (never less than it
+        needs); side by side the splitter shares the height as usual."""
+        if self.one_column:
+            view = self.column_scroll.viewport().height()
+            low = max(view, self.panel.minimumSizeHint().height())
+            high = low
+        else:
+            low, high = 0, QWIDGETSIZE_MAX
+        if (self.panel.minimumHeight(), self.panel.maximumHeight()) != (low, high):
+            self.panel.setMinimumHeight(low)
+            self.panel.setMaximumHeight(high)
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Keep what has the focus in sight (Alt shortcuts jump far): in one column the
+        whole directory panel when focus goes into it; the whole needs picker, list
+        included, when focus goes to the needs."""
+        scroll = self.column_scroll if self.one_column else self.form_scroll
+        body = scroll.widget()
+        if new is None or body is None or not body.isAncestorOf(new):
+            return
+        if self.one_column and self.panel.isAncestorOf(new):
+            scroll.verticalScrollBar().setValue(self.panel.y())
+        elif self.needs.isAncestorOf(new):
+            scroll.ensureWidgetVisible(self.needs, 16, 16)
+        scroll.ensureWidgetVisible(new, 16, 16)
 
     def _label(self, key: str, text: str) -> QLabel:
         label = QLabel(text)
@@ -247,6 +378,10 @@ class NewEnquiryPage(QWidget):
             self.chosen.addItem("None yet: search the directory and press Enter on a result.")
 
     def eventFilter(self, watched: object, event: object) -> bool:  # noqa: N802
+        column = getattr(self, "column_scroll", None)  # events may come while building
+        if (column is not None and watched is column.viewport() and isinstance(event, QEvent)
+                and event.type() == QEvent.Type.Resize):
+            self._fit_column()
         if (watched is self.chosen and isinstance(event, QKeyEvent)
                 and event.type() == QKeyEvent.Type.KeyPress
                 and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)):
@@ -281,8 +416,18 @@ class NewEnquiryPage(QWidget):
                                                            len(referrals)),
                            on_error=self._save_failed, owner=self)
 
+    def print_slip(self) -> None:
+        """Open the slip preview for the enquiry just saved (made in the background)."""
+        if self.slip_enquiry is None:
+            return
+        from csn_desk.ui.documents.open import preview_slip
+
+        self.slip_preview = preview_slip(self, self.runner, self.ws, self.slip_enquiry)
+
     def _saved(self, enquiry_id: str, needs: int, referrals: int) -> None:
         self.saved_ids.append(enquiry_id)
+        self.slip_enquiry = enquiry_id if referrals else None
+        self.slip_button.setEnabled(bool(referrals))
         self.runner.notify_changed("enquiries")
         if referrals:
             self.runner.notify_changed("referrals")

@@ -2,7 +2,12 @@
 and status; pick one, choose what happened, add a note and record it.
 
 All database work runs through the task runner. Each load carries a number; a result from
-an older load (the filters changed meanwhile) is dropped, so the list never flickers back."""
+an older load (the filters changed meanwhile) is dropped, so the list never flickers back.
+
+The queue never scrolls sideways: when its five columns do not fit at the text size in use
+(200% on a 1366 x 768 screen), it shows two columns whose cells wrap over several lines. Row
+heights are then measured only for the rows in view (and a few beyond), as they come into
+view, so a long queue never stalls the window."""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ import contextlib
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
     QComboBox,
     QFormLayout,
     QGridLayout,
@@ -36,7 +43,15 @@ from csn_desk.followups import (
     record_outcome,
 )
 from csn_desk.timefmt import UK, long_date
-from csn_desk.ui.followups.model import SERVICE_COLUMN, FollowUpTableModel
+from csn_desk.ui.followups.model import (
+    COLUMNS,
+    SERVICE_COLUMN,
+    FollowUpTableModel,
+    due_text,
+    full_text,
+    person_text,
+    service_text,
+)
 from csn_desk.ui.rows_model import rows_table
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.vocab import vocab
@@ -45,6 +60,21 @@ from csn_desk.workspace import Workspace
 
 def uk_today() -> date:
     return datetime.now(UK).date()
+
+
+def summary_text(queue: FollowUpQueue, filters: FollowUpFilters) -> str:
+    """How many are due, how many match the filters, and whether the list is cut short."""
+    filtered = any(v is not None for v in (filters.site_id, filters.service_key,
+                                           filters.status))
+    shown = len(queue.rows)
+    text = f"{queue.due_total} due or overdue by {long_date(queue.by)}"
+    if queue.capped:
+        matching = " match these filters" if filtered else ""
+        return (f"{text}; {queue.matched_total}{matching}. Only the oldest {shown} are "
+                "listed: choose a site, service or status to see the rest.")
+    if filtered:
+        text += f"; {shown} shown with these filters"
+    return text + "."
 
 
 def _combo(name: str) -> QComboBox:
@@ -80,23 +110,44 @@ class FollowUpsPage(QWidget):
         self.refresh_button.setToolTip("Load the queue again (F5)")
         self.refresh_button.clicked.connect(self.refresh)
         QShortcut(QKeySequence("F5"), self, self.refresh)
+        # Letters: for the chosen follow-up, or one PDF for everything due (with progress).
+        self.letter_button = QPushButton("Follow-up &letter")
+        self.letter_button.setAccessibleName("Preview and print the follow-up letter for the "
+                                             "chosen follow-up")
+        self.letter_button.clicked.connect(self.followup_letter)
+        self.referral_letter_button = QPushButton("Referral le&tter")
+        self.referral_letter_button.setAccessibleName("Preview and print the referral letter "
+                                                      "to the service (needs consent)")
+        self.referral_letter_button.clicked.connect(self.referral_letter)
+        self.batch_button = QPushButton("Letters for &all due")
+        self.batch_button.setAccessibleName("Make the follow-up letters for every follow-up "
+                                            "due by today, as one document")
+        self.batch_button.clicked.connect(self.all_letters)
         filters = QGridLayout()
-        for column, (text, combo) in enumerate((("S&ite", self.site_filter),
-                                                ("Ser&vice", self.service_filter),
-                                                ("Stat&us", self.status_filter))):
+        self.filter_grid = filters
+        self.filter_cells: list[tuple[QLabel, QComboBox]] = []
+        for text, combo in (("S&ite", self.site_filter), ("Ser&vice", self.service_filter),
+                            ("Stat&us", self.status_filter)):
             label = QLabel(text)
             label.setBuddy(combo)
-            filters.addWidget(label, 0, column)
-            filters.addWidget(combo, 1, column)
-            filters.setColumnStretch(column, 2 if combo is self.service_filter else 1)
+            self.filter_cells.append((label, combo))
             combo.currentIndexChanged.connect(self._filters_changed)
+        self.filter_rows = 0
+        self._place_filters(1)
 
         self.model = FollowUpTableModel(self)
         self.table = rows_table(self.model, "Follow-ups due or overdue")
         self.table.setMinimumHeight(self.table.fontMetrics().height() * 8)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.viewport().installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.model.modelReset.connect(self.fit_columns)
+        self._fitting = False
+        self._rows_timer = QTimer(self)
+        self._rows_timer.setSingleShot(True)
+        self._rows_timer.timeout.connect(self.fit_visible_rows)
+        self.table.verticalScrollBar().valueChanged.connect(lambda _v: self._rows_timer.start())
         queue_label = QLabel("&Queue (oldest first)")
         queue_label.setObjectName("subheading")
         queue_label.setBuddy(self.table)
@@ -146,6 +197,7 @@ class FollowUpsPage(QWidget):
         body = QWidget()
         body.setMinimumHeight(0)
         scroll = QScrollArea()
+        self.page_scroll = scroll
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -161,6 +213,11 @@ class FollowUpsPage(QWidget):
         summary_row.addWidget(self.summary, 1)
         summary_row.addWidget(self.refresh_button)
         layout.addLayout(summary_row)
+        letters_row = QHBoxLayout()
+        for button in (self.letter_button, self.referral_letter_button, self.batch_button):
+            letters_row.addWidget(button)
+        letters_row.addStretch(1)
+        layout.addLayout(letters_row)
         layout.addLayout(filters)
         layout.addWidget(queue_label)
         layout.addWidget(self.table, 1)
@@ -168,7 +225,17 @@ class FollowUpsPage(QWidget):
         self._outcome_changed()
         self._row_changed()
         runner.data_changed.connect(self._on_data_changed)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
         self.refresh()
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Keep the focused control in sight when an Alt shortcut jumps to it (the page
+        scrolls as a whole at large text sizes)."""
+        body = self.page_scroll.widget()
+        if new is not None and body is not None and body.isAncestorOf(new):
+            self.page_scroll.ensureWidgetVisible(new, 16, 16)
 
     def _run(self, fn: Any, **callbacks: Any) -> None:
         """Submit database work; once the runner has shut down (closing) it is dropped."""
@@ -201,14 +268,10 @@ class FollowUpsPage(QWidget):
             return  # an older load; a newer one is on its way
         self.queue = queue
         self._fill_filters(queue)
+        self.fit_filters()
         current = self._current_item_id()
         self.model.set_rows(queue.rows)
-        shown, total = len(queue.rows), queue.due_total
-        more = "+" if queue.capped else ""
-        text = f"{total}{more} due or overdue by {long_date(queue.by)}"
-        if shown != total:
-            text += f"; {shown} shown with these filters"
-        self.summary.setText(text + ".")
+        self.summary.setText(summary_text(queue, self.filters()))
         row = self.model.row_of(current) if current else -1
         if self.model.rowCount():
             self.table.selectRow(max(row, 0))
@@ -240,22 +303,132 @@ class FollowUpsPage(QWidget):
             self._filling = False
 
     def fit_columns(self) -> None:
-        """Service gets the room left; the other columns fit their text (the person at
-        most ~28 characters); the table scrolls sideways at large text sizes."""
-        chars = self.table.fontMetrics().averageCharWidth()
-        for column in (0, 1, 2, 4):
-            self.table.resizeColumnToContents(column)
-        self.table.setColumnWidth(2, min(self.table.columnWidth(2), chars * 28))
-        others = sum(self.table.columnWidth(c) for c in (0, 1, 2, 4))
-        room = self.table.viewport().width() - others
-        self.table.setColumnWidth(SERVICE_COLUMN, max(room, chars * 24))
+        """Five one-line columns if every one fits whole (the service gets the room left);
+        otherwise the two-column shape with wrapped cells, so nothing scrolls sideways."""
+        if self._fitting:
+            return
+        self._fitting = True
+        try:
+            table, header = self.table, self.table.horizontalHeader()
+            self.model.set_compact(self.five_columns_width() > self.table_room())
+            table.setWordWrap(self.model.compact)
+            header.setStretchLastSection(self.model.compact)
+            if self.model.compact:
+                table.resizeColumnToContents(0)
+                lines = 3 * table.fontMetrics().lineSpacing() + 12
+                table.verticalHeader().setDefaultSectionSize(lines)
+            else:
+                table.verticalHeader().resetDefaultSectionSize()
+                for column in range(len(COLUMNS)):
+                    table.resizeColumnToContents(column)
+                others = sum(table.columnWidth(c) for c in range(len(COLUMNS))
+                             if c != SERVICE_COLUMN)
+                table.setColumnWidth(SERVICE_COLUMN, max(table.columnWidth(SERVICE_COLUMN),
+                                                         self.table_room() - others))
+        finally:
+            self._fitting = False
+        self._rows_timer.start()
+
+    def _place_filters(self, rows: int) -> None:
+        """The three filters (label above each box) on one row; or two rows, site and
+        status then the service; or one under another; whichever shows their choices
+        whole (large text, long site or service names)."""
+        if rows == self.filter_rows:
+            return
+        self.filter_rows = rows
+        grid = self.filter_grid
+        for column in range(3):
+            grid.setColumnStretch(column, 0)
+        site, service, status = (combo for _label, combo in self.filter_cells)
+        places = {1: [(0, 0, 1), (0, 1, 1), (0, 2, 1)],  # (row, column, columns spanned)
+                  2: [(0, 0, 1), (2, 0, 2), (0, 1, 1)],
+                  3: [(0, 0, 1), (2, 0, 1), (4, 0, 1)]}[rows]
+        for (label, combo), (row, column, span) in zip(self.filter_cells, places, strict=True):
+            grid.removeWidget(label)
+            grid.removeWidget(combo)
+            grid.addWidget(label, row, column, 1, span)
+            grid.addWidget(combo, row + 1, column, 1, span)
+        stretches = {1: (1, 2, 1), 2: (1, 1, 0), 3: (1, 0, 0)}[rows]
+        for column, stretch in enumerate(stretches):
+            grid.setColumnStretch(column, stretch)
+        if site.parent() is not None:  # Tab follows the reading order
+            second, third = (status, service) if rows == 2 else (service, status)
+            self.setTabOrder(site, second)
+            self.setTabOrder(second, third)
+
+    def fit_filters(self) -> None:
+        """Choose how many rows the filters take (see ``_place_filters``)."""
+        metrics = self.site_filter.fontMetrics()
+        chars = metrics.averageCharWidth()
+
+        def need(combo: QComboBox) -> int:
+            widest = max((metrics.horizontalAdvance(combo.itemText(i))
+                          for i in range(combo.count())), default=0)
+            return min(widest, chars * 40) + 6 * chars  # the arrow, padding and spacing
+
+        room = self.table.width()
+        site, service, status = (need(combo) for _label, combo in self.filter_cells)
+        rows = 1 if site + service + status <= room else 2 if site + status <= room else 3
+        self._place_filters(rows)
+
+    def table_room(self) -> int:
+        """The width the columns may use: the table less its frame and a vertical scroll
+        bar (always counted, so the choice of shape does not flip when one appears)."""
+        return (self.table.width() - 2 * self.table.frameWidth()
+                - self.table.verticalScrollBar().sizeHint().width())
+
+    def five_columns_width(self) -> int:
+        """The five columns' width with every cell whole on one line (the first thousand
+        rows are measured, as Qt's own column sizing does)."""
+        cells = self.table.fontMetrics()
+        heads = self.table.horizontalHeader().fontMetrics()
+        pad = 2 * cells.averageCharWidth() + 2
+        rows = self.model.rows()[:1000]
+        total = 0
+        for column, title in enumerate(COLUMNS):
+            widest = max((cells.horizontalAdvance(full_text(item, column)) for item in rows),
+                         default=0)
+            total += max(widest, heads.horizontalAdvance(title) + pad) + pad
+        return total
+
+    def fit_visible_rows(self) -> None:
+        """In the two-column shape, size the rows in view (and a few beyond) to their
+        wrapped text; rows never seen keep the three-line default."""
+        count = self.model.rowCount()
+        if not self.model.compact or not count:
+            return
+        first = max(self.table.rowAt(0), 0)
+        last = self.table.rowAt(self.table.viewport().height() - 1)
+        last = count - 1 if last < 0 else last
+        for row in range(first, min(last + 10, count - 1) + 1):
+            self.table.resizeRowToContents(row)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self.fit_columns()
+            self.fit_filters()
         return super().eventFilter(watched, event)
 
     # -- recording --------------------------------------------------------------------------
+    def followup_letter(self) -> None:
+        from csn_desk.ui.documents.open import preview_followup_letter
+
+        referral_id = self._current_item_id()
+        if referral_id is not None:
+            self.preview = preview_followup_letter(self, self.runner, self.ws, referral_id)
+
+    def referral_letter(self) -> None:
+        from csn_desk.ui.documents.open import preview_referral_letter
+
+        referral_id = self._current_item_id()
+        if referral_id is not None:
+            self.preview = preview_referral_letter(self, self.runner, self.ws, referral_id)
+
+    def all_letters(self) -> None:
+        from csn_desk.ui.documents.open import batch_letters
+
+        self.preview = batch_letters(self, self.runner, self.ws, uk_today())
+
     def _current_item_id(self) -> str | None:
         row = self.table.currentIndex().row()
         return self.model.row_at(row).referral_id if 0 <= row < self.model.rowCount() else None
@@ -264,10 +437,14 @@ class FollowUpsPage(QWidget):
         row = self.table.currentIndex().row()
         if 0 <= row < self.model.rowCount():
             item = self.model.row_at(row)
-            self.selected.setText(f"Chosen: {self.model.text(item, SERVICE_COLUMN)}, for "
-                                  f"{self.model.text(item, 2)}, due {self.model.text(item, 0)}")
+            self.selected.setText(f"Chosen: {service_text(item)}, for {person_text(item)}, "
+                                  f"due {due_text(item)}")
             self.record_button.setEnabled(not self._saving)
+            self.letter_button.setEnabled(True)
+            self.referral_letter_button.setEnabled(True)
         else:
+            self.letter_button.setEnabled(False)
+            self.referral_letter_button.setEnabled(False)
             self.selected.setText("Choose a follow-up in the queue." if self.loads or
                                   self.model.rowCount() else "Loading...")
             self.record_button.setEnabled(False)
