@@ -95,9 +95,11 @@ def service_details(ws: Workspace, service_id: str, today: date | None = None
             col(CostOption.service_id) == service_id)).scalars().all()
         areas = s.execute(select(col(ServiceArea.postcode_district)).where(
             col(ServiceArea.service_id) == service_id)).scalars().all()
-        codes = s.execute(select(col(ServiceTaxonomy.term_code)).where(
-            col(ServiceTaxonomy.service_id) == service_id,
-            col(ServiceTaxonomy.vocabulary) == NEED_VOCABULARY)).scalars().all()
+        terms = s.execute(select(ServiceTaxonomy).where(
+            col(ServiceTaxonomy.service_id) == service_id)).scalars().all()
+        codes = [t.term_code for t in terms if t.vocabulary == NEED_VOCABULARY]
+        others = sorted(t.label or t.term_code for t in terms
+                        if t.vocabulary != NEED_VOCABULARY)
         review = s.execute(select(col(DirectoryReview.checked_on)).where(
             col(DirectoryReview.service_id) == service_id)
             .order_by(col(DirectoryReview.checked_on).desc()).limit(1)).scalar_one_or_none()
@@ -140,9 +142,18 @@ def service_details(ws: Workspace, service_id: str, today: date | None = None
         needs = vocab("needs")
         who.append("Helps with: " + (", ".join(needs.label(c) for c in sorted(codes))
                                      or "not recorded"))
+        if others:
+            who.append("Also listed as: " + ", ".join(others))
+        if service.what_to_take:
+            who.append(f"What to take: {service.what_to_take}")
         checked = review or service.assured_date
-        checked_line = (f"Last checked {long_date(checked)}" if checked
+        by = f" by {service.assured_by}" if service.assured_by and checked else ""
+        checked_line = (f"Last checked {long_date(checked)}{by}" if checked
                         else "Never checked: confirm the details before relying on them")
+        if service.merged_into:
+            survivor = s.get(Service, service.merged_into)
+            when.insert(0, "Merged into '" + (survivor.name if survivor else "another entry")
+                        + "': use that entry.")
     sections = (
         ("About", tuple(p for p in (org_name and f"Run by {org_name}",
                                     service.description) if p)),

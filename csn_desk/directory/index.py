@@ -56,7 +56,7 @@ def rebuild_search_index(session: Session) -> int:
         "INSERT INTO service_search (rowid, service_id, name, organisation, categories, "
         "description) SELECT r.id, s.id, s.name, "
         "coalesce((SELECT o.name FROM organisation o WHERE o.id = s.organisation_id), ''), "
-        "coalesce((SELECT group_concat(coalesce(tt.label, st.term_code), ' ') "
+        "coalesce((SELECT group_concat(coalesce(tt.label, st.label, st.term_code), ' ') "
         "FROM service_taxonomy st LEFT JOIN taxonomy_term tt "
         "ON tt.vocabulary = st.vocabulary AND tt.code = st.term_code "
         "WHERE st.service_id = s.id), ''), s.description "

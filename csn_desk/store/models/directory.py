@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from csn_desk.store.models.base import id_field
@@ -26,6 +27,10 @@ class Organisation(SQLModel, table=True):
     is_member: bool = False
     assured_date: date | None = None
     needs_checking: bool = True
+    # The id this entry has in the file it was imported from, when that is not ours (0005).
+    external_id: str | None = Field(default=None, index=True)
+    # Set when a coordinator merged this duplicate into another entry (0005).
+    merged_into: str | None = None
 
 
 class Service(SQLModel, table=True):
@@ -52,10 +57,16 @@ class Service(SQLModel, table=True):
     needs_checking: bool = True
     alert: str | None = None
     alert_until: date | None = None
+    external_id: str | None = Field(default=None, index=True)  # (0005) see Organisation
+    # A merged duplicate: kept (defunct) so referrals anywhere still resolve; sites that
+    # receive this through sync re-point their own referrals to the survivor (0005).
+    merged_into: str | None = None
 
 
 class Location(SQLModel, table=True):
     __tablename__ = "location"
+    # Possible duplicates are looked up by postcode (0005).
+    __table_args__ = (Index("ix_location_postcode", "postcode"),)
     id: str = id_field()
     organisation_id: str | None = Field(default=None, foreign_key="organisation.id", index=True)
     name: str = ""
@@ -66,6 +77,7 @@ class Location(SQLModel, table=True):
     accessibility: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    external_id: str | None = Field(default=None, index=True)  # (0005) see Organisation
 
 
 class ServiceAtLocation(SQLModel, table=True):
@@ -129,6 +141,9 @@ class ServiceTaxonomy(SQLModel, table=True):
     service_id: str = Field(foreign_key="service.id", index=True)
     vocabulary: str = "csn-need"
     term_code: str = Field(index=True)
+    # The term's name for vocabularies other than ours (e.g. an LGA service type), so it is
+    # searchable and exported as it came (0005); our categories take labels from resources/.
+    label: str | None = None
 
 
 class DirectoryReview(SQLModel, table=True):

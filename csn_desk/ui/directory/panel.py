@@ -409,17 +409,24 @@ class DirectoryPanel(QWidget):
 
 
 class DirectoryPage(QWidget):
-    """The Directory nav page: the same panel, for looking things up without an enquiry."""
+    """The Directory nav page: the same panel, for looking things up without an enquiry,
+    with the upkeep buttons (the review list; editing, import and export for coordinators
+    and administrators) above it."""
 
     def __init__(self, ws: Workspace, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Imported here: the dialogs import this module's HTML helpers.
+        from csn_desk.ui.directory.tools import DirectoryTools
+
         heading = QLabel("Directory")
         heading.setObjectName("heading")
         self.panel = DirectoryPanel(ws, runner, with_actions=False)
+        self.tools = DirectoryTools(ws, runner, self.panel)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
         top = QHBoxLayout()
         top.addWidget(heading)
         top.addStretch(1)
         layout.addLayout(top)
+        layout.addWidget(self.tools)
         layout.addWidget(self.panel, 1)

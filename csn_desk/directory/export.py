@@ -1,0 +1,52 @@
+"""Exporting the whole directory to a file, as ORUK JSON or CSV, and logging that it was."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from csn_desk.directory.csv_export import write_csv
+from csn_desk.directory.oruk_export import write_json
+from csn_desk.directory.permissions import require_editor
+from csn_desk.directory.records import load_directory
+from csn_desk.errors import InvalidInput
+from csn_desk.workspace import Workspace
+
+FORMATS = ("oruk-json", "csv")
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    format: str
+    services: int
+    organisations: int
+
+    def sentence(self) -> str:
+        return (f"Exported {self.services:,} service{'s' if self.services != 1 else ''} and "
+                f"{self.organisations:,} organisation{'s' if self.organisations != 1 else ''}"
+                f" to {self.path.name}.")
+
+
+def export_directory(ws: Workspace, fmt: str, out: Path,
+                     progress: Progress | None = None) -> ExportResult:
+    """Write the directory to ``out`` in ``fmt`` (see FORMATS)."""
+    require_editor(ws)
+    if fmt not in FORMATS:
+        raise InvalidInput(f"The format must be one of: {', '.join(FORMATS)}.")
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise InvalidInput(f"The folder {out.parent} does not exist; choose another place to "
+                           "save the file.")
+    d = load_directory(ws)
+    try:
+        count = (write_json if fmt == "oruk-json" else write_csv)(d, out, progress)
+    except OSError:
+        raise InvalidInput("The file could not be written there; check the folder and that "
+                           "the file is not open in another program, then try again."
+                           ) from None
+    with ws.db.write(ws.actor) as w:
+        w.event("export:directory", detail=f"{fmt}; {count} services")
+    return ExportResult(out, fmt, count, len(d.organisations))

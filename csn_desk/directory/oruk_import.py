@@ -1,0 +1,367 @@
+"""Importing a directory file (ORUK JSON or CSV): check it, say what it would do, then do all
+of it or none of it.
+
+``check_file`` reads and checks the file and compares it with the directory: the report
+lists every problem by record and field and counts what would be added, changed or left
+alone (this is the dry run). ``import_entries`` then writes, in one unit of work: either the
+valid records (those with errors are left out and listed) or, with ``valid_only=False``,
+nothing at all if any record has an error. A failure or a cancel part-way rolls the whole
+import back. Re-importing the same file writes nothing.
+
+An entry in the file is matched to the directory by its id, then by the id it had in the
+file (``external_id``); an organisation also by its charity or company number. A field the
+file does not carry is left as it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from sqlmodel import Session
+
+from csn_desk.directory.csv_mapping import CsvMapping, read_csv_entries
+from csn_desk.directory.duplicates import (
+    DuplicateIndex,
+    index_directory,
+    number_key,
+    organisation_postcodes,
+    service_candidate,
+)
+from csn_desk.directory.import_report import Counts, ImportReport, Issue, Problems
+from csn_desk.directory.inputs import (
+    OrganisationInput,
+    ServiceInput,
+    canonical_service,
+    validate_organisation,
+    validate_service,
+)
+from csn_desk.directory.oruk_parse import parse
+from csn_desk.directory.oruk_validate import Entries, Entry
+from csn_desk.directory.oruk_validate import read_entries as read_json_entries
+from csn_desk.directory.permissions import require_editor
+from csn_desk.directory.records import Directory, read_directory
+from csn_desk.directory.rows import location_values
+from csn_desk.directory.safe_read import FileRefused, parse_json, read_limited
+from csn_desk.directory.upsert import Outcome, save_organisation_with, save_service_with
+from csn_desk.errors import InvalidInput
+from csn_desk.workspace import Workspace
+
+T = TypeVar("T", OrganisationInput, ServiceInput)
+
+
+class Progress(Protocol):
+    """What a long import reports to (the UI's TaskState fits): progress, and a place to
+    stop (``check`` raises if the user cancelled; the unit of work then rolls back)."""
+
+    def progress(self, done: int, total: int = 0, text: str = "") -> None: ...
+
+    def check(self) -> None: ...
+
+
+class _Quiet:
+    def progress(self, done: int, total: int = 0, text: str = "") -> None:
+        pass
+
+    def check(self) -> None:
+        pass
+
+
+def is_csv(path: Path) -> bool:
+    return path.suffix.lower() in (".csv", ".txt")
+
+
+def read_entries(path: Path, mapping: CsvMapping | None = None) -> Entries:
+    """Read and check a file; FileRefused if the file as a whole cannot be used."""
+    data = read_limited(path)
+    if is_csv(path) or mapping is not None:
+        return read_csv_entries(data, mapping)
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"{", b"["):
+        raise FileRefused("This is not a JSON file. Choose an Open Referral UK JSON file, or "
+                          "a CSV file (ending .csv) for the column-matching step.")
+    return read_json_entries(parse(parse_json(data)))
+
+
+# -- matching the file to the directory --------------------------------------------------------
+@dataclass
+class _Existing:
+    """The directory as it is, indexed for matching."""
+
+    d: Directory
+    orgs: dict[str, OrganisationInput] = field(default_factory=dict)
+    org_external: dict[str, OrganisationInput] = field(default_factory=dict)
+    org_charity: dict[str, OrganisationInput] = field(default_factory=dict)
+    org_company: dict[str, OrganisationInput] = field(default_factory=dict)
+    org_name: dict[str, OrganisationInput] = field(default_factory=dict)
+    services: dict[str, ServiceInput] = field(default_factory=dict)
+    service_external: dict[str, ServiceInput] = field(default_factory=dict)
+    service_name: dict[tuple[str, str], ServiceInput] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, session: Session) -> _Existing:
+        e = cls(read_directory(session))
+        for o in e.d.organisations:
+            e.orgs[o.id or ""] = o
+            if o.external_id:
+                e.org_external.setdefault(o.external_id, o)
+            if (key := number_key(o.charity_number)) is not None:
+                e.org_charity.setdefault(key, o)
+            if (key := number_key(o.company_number)) is not None:
+                e.org_company.setdefault(key, o)
+            e.org_name.setdefault(o.name.casefold(), o)
+        for s in e.d.services:
+            e.services[s.id or ""] = s
+            if s.external_id:
+                e.service_external.setdefault(s.external_id, s)
+            e.service_name.setdefault((s.organisation_id, s.name.casefold()), s)
+        return e
+
+    def organisation(self, entry: Entry[OrganisationInput],
+                     by_name: bool) -> OrganisationInput | None:
+        v = entry.value
+        found = self.orgs.get(v.id or "") or (
+            self.org_external.get(entry.source_id or "") if entry.source_id else None)
+        if found is None and entry.given:
+            for key, index in ((number_key(v.charity_number), self.org_charity),
+                               (number_key(v.company_number), self.org_company)):
+                if found is None and key is not None:
+                    found = index.get(key)
+        if found is None and by_name and entry.given and v.name:
+            found = self.org_name.get(v.name.casefold())
+        return found
+
+    def service(self, entry: Entry[ServiceInput], organisation_id: str,
+                by_name: bool) -> ServiceInput | None:
+        v = entry.value
+        found = self.services.get(v.id or "") or (
+            self.service_external.get(entry.source_id or "") if entry.source_id else None)
+        if found is None and by_name:
+            found = self.service_name.get((organisation_id, v.name.casefold()))
+        return found
+
+
+def _merge(existing: T | None, value: T, given: frozenset[str]) -> T:
+    """The file's values for the fields it gave, the stored ones for the rest."""
+    if existing is None:
+        return value
+    changes: dict[str, Any] = {f: getattr(value, f) for f in given if hasattr(value, f)}
+    if isinstance(existing, ServiceInput) and "locations" in changes:
+        changes["location"] = None
+    return replace(existing, **changes, id=existing.id)
+
+
+def _same_service(a: ServiceInput, b: ServiceInput) -> bool:
+    """Equal as the save would see them: child rows by content, places by their details."""
+    def strip(s: ServiceInput) -> ServiceInput:
+        s = canonical_service(s)
+        org = s.organisation_id
+        places = tuple(sorted((tuple(sorted(location_values(org, p).items(), key=str))
+                               for p in s.places), key=repr))
+        return replace(
+            s, locations=(), schedules=tuple(replace(x, id=None) for x in s.schedules),
+            closures=tuple(replace(x, id=None) for x in s.closures),
+            costs=tuple(replace(x, id=None) for x in s.costs),
+            terms=tuple(replace(x, id=None) for x in s.terms),
+            external_id=repr(places))  # places compared through this field
+    return strip(a) == strip(b)
+
+
+@dataclass
+class _Plan:
+    organisations: list[tuple[Entry[OrganisationInput], OrganisationInput,
+                              OrganisationInput | None]] = field(default_factory=list)
+    services: list[tuple[Entry[ServiceInput], ServiceInput,
+                         ServiceInput | None]] = field(default_factory=list)
+    organisation_counts: Counts = Counts()
+    service_counts: Counts = Counts()
+    problems: Problems = field(default_factory=Problems)
+
+
+def _count(outcomes: list[Outcome]) -> Counts:
+    return Counts(outcomes.count("created"), outcomes.count("updated"),
+                  outcomes.count("unchanged"))
+
+
+def _plan(entries: Entries, existing: _Existing, by_name: bool) -> _Plan:
+    """Match every valid entry to the directory. The file's own problems are copied, so
+    planning twice (a check, then the import) reports each problem once."""
+    src = entries.problems
+    p = Problems(list(src.issues), set(src.failed), src.limit, src.dropped)
+    plan = _Plan(problems=p)
+    resolved: dict[str, str | None] = {}  # organisation entry key -> our id
+    org_outcomes: list[Outcome] = []
+    for key, oentry in entries.lookup.items():
+        ofound = existing.organisation(oentry, by_name)
+        if not oentry.given:  # only named by id: it must already be in the directory
+            resolved[key] = ofound.id if ofound else None
+            continue
+        if key in p.failed:
+            resolved[key] = None
+            continue
+        owant = _merge(ofound, oentry.value, oentry.given)
+        try:
+            validate_organisation(owant)
+        except InvalidInput as exc:
+            p.error(key, oentry.label, "", str(exc))
+            resolved[key] = None
+            continue
+        resolved[key] = owant.id
+        plan.organisations.append((oentry, owant, ofound))
+        org_outcomes.append("created" if ofound is None else
+                            "unchanged" if owant == ofound else "updated")
+    service_outcomes: list[Outcome] = []
+    for entry in entries.services:
+        org_key = entry.organisation_key or ""
+        org_id = resolved.get(org_key)
+        if entry.key in p.failed:
+            continue
+        if org_id is None:
+            org = entries.lookup.get(org_key)
+            if org is not None and not org.given:
+                p.error(entry.key, entry.label, "organization_id",
+                        f"Its organisation {org.source_id!r:.60} is neither in the file nor "
+                        "in the directory; add the organisation to the file.")
+            else:
+                p.error(entry.key, entry.label, "organization",
+                        "Its organisation has errors, so this service cannot be imported "
+                        "until they are fixed.")
+            continue
+        found = existing.service(entry, org_id, by_name)
+        want = _merge(found, replace(entry.value, organisation_id=org_id), entry.given)
+        try:
+            validate_service(want)
+        except InvalidInput as exc:
+            p.error(entry.key, entry.label, "", str(exc))
+            continue
+        plan.services.append((entry, want, found))
+        service_outcomes.append("created" if found is None else
+                                "unchanged" if _same_service(want, found) else "updated")
+    # An organisation known only as the organisation of services that all failed is left
+    # out too (it would be an empty entry); one listed in its own right goes in.
+    used = {want.organisation_id for _e, want, _f in plan.services}
+    kept = [(i, o) for i, o in enumerate(plan.organisations)
+            if o[0].standalone or o[1].id in used]
+    plan.organisations = [o for _i, o in kept]
+    plan.organisation_counts = _count([org_outcomes[i] for i, _o in kept])
+    plan.service_counts = _count(service_outcomes)
+    _flag_duplicates(plan, existing)
+    return plan
+
+
+def _flag_duplicates(plan: _Plan, existing: _Existing) -> None:
+    """Warn about new entries that look like ones already there (or earlier in the file)."""
+    index: DuplicateIndex = index_directory(existing.d.organisations, existing.d.services)
+    new_services = [(e, want) for e, want, found in plan.services if found is None]
+    places = organisation_postcodes([w for _e, w in new_services])
+    for oentry, owant, ofound in plan.organisations:
+        if ofound is None:
+            postcodes = places.get(owant.id or "", set())
+            for match in index.organisation_matches(owant, postcodes):
+                plan.problems.warning(oentry.key, oentry.label, "", match.sentence())
+            index.add_organisation(owant, postcodes)
+    for entry, want in new_services:
+        candidate = service_candidate(want)
+        for match in index.service_matches(candidate):
+            plan.problems.warning(entry.key, entry.label, "", match.sentence())
+        index.add_service(candidate)
+
+
+# -- the report --------------------------------------------------------------------------------
+def _report(source: str, entries: Entries, plan: _Plan, *, written: bool,
+            dry_run: bool) -> ImportReport:
+    p = plan.problems
+    tallies = [Issue("warning", "file", "", f"{message} ({n:,} record{'s' if n != 1 else ''})")
+               for message, n in sorted(entries.tallies.items())]
+    return ImportReport(
+        source=source, shape=entries.shape, organisations=len(entries.organisations),
+        services=len(entries.services) + _dropped_services(entries),
+        valid_organisations=len(plan.organisations), valid_services=len(plan.services),
+        issues=tuple(tallies + p.issues), issues_not_shown=p.dropped,
+        not_kept=tuple(sorted(entries.not_kept))[:40],
+        organisation_counts=plan.organisation_counts, service_counts=plan.service_counts,
+        written=written, dry_run=dry_run)
+
+
+def _dropped_services(entries: Entries) -> int:
+    """Services left out before matching (not objects, or a repeated id)."""
+    keys = {e.key for e in entries.services}
+    return len({k for k in entries.problems.failed
+                if k.startswith("service:") and k not in keys})
+
+
+def refused_report(path: Path, reason: str) -> ImportReport:
+    return ImportReport(source=path.name, shape="", refused=reason)
+
+
+def check_entries(ws: Workspace, source: str, entries: Entries) -> ImportReport:
+    """The dry run: what importing these entries would do, and every problem."""
+    with ws.db.read() as s:
+        plan = _plan(entries, _Existing.read(s), by_name=_by_name(entries))
+    return _report(source, entries, plan, written=False, dry_run=True)
+
+
+def _by_name(entries: Entries) -> bool:
+    """A CSV without ids is matched by names (the organisation's, then the service's within
+    it); ORUK files always carry ids."""
+    return entries.shape == "CSV"
+
+
+def check_file(ws: Workspace, path: Path, mapping: CsvMapping | None = None) -> ImportReport:
+    try:
+        entries = read_entries(path, mapping)
+    except FileRefused as exc:
+        return refused_report(path, str(exc))
+    return check_entries(ws, path.name, entries)
+
+
+def import_entries(ws: Workspace, source: str, entries: Entries, *, valid_only: bool = True,
+                   progress: Progress | None = None) -> ImportReport:
+    """Write the entries in one unit of work (see the module docstring)."""
+    require_editor(ws)
+    tell = progress or _Quiet()
+    written = False
+    with ws.db.write(ws.actor) as w:
+        tell.progress(0, 0, "Comparing with the directory")
+        plan = _plan(entries, _Existing.read(w.session), by_name=_by_name(entries))
+        nothing_valid = not plan.organisations and not plan.services
+        if (plan.problems.failed and not valid_only) or nothing_valid:
+            return _report(source, entries, plan, written=False, dry_run=False)
+        org_outcomes = []
+        for _oentry, owant, ofound in plan.organisations:
+            org_outcomes.append(save_organisation_with(w, owant, ofound))
+        total = len(plan.services)
+        service_outcomes = []
+        for i, (_entry, want, found) in enumerate(plan.services):
+            if i % 200 == 0:
+                tell.check()
+                tell.progress(i, total, f"Saving services ({i:,} of {total:,})")
+            service_outcomes.append(save_service_with(w, want, found))
+        tell.check()
+        plan.organisation_counts = _count(org_outcomes)
+        plan.service_counts = _count(service_outcomes)
+        changed = sum(c.created + c.updated for c in (plan.organisation_counts,
+                                                       plan.service_counts))
+        if changed:
+            s, o = plan.service_counts, plan.organisation_counts
+            w.event("import:directory", detail=(
+                f"{entries.shape}; services +{s.created} ~{s.updated}; organisations "
+                f"+{o.created} ~{o.updated}"))
+        written = True
+        tell.progress(total, total, "Finishing")
+    return _report(source, entries, plan, written=written, dry_run=False)
+
+
+def import_file(ws: Workspace, path: Path, *, dry_run: bool = False, valid_only: bool = True,
+                mapping: CsvMapping | None = None,
+                progress: Progress | None = None) -> ImportReport:
+    """Check and (unless ``dry_run``) import one file; never raises for a bad file."""
+    if not dry_run:
+        require_editor(ws)
+    try:
+        entries = read_entries(path, mapping)
+    except FileRefused as exc:
+        return refused_report(path, str(exc))
+    if dry_run:
+        return check_entries(ws, path.name, entries)
+    return import_entries(ws, path.name, entries, valid_only=valid_only, progress=progress)
+
