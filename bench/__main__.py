@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import bench_clients, bench_directory, bench_documents, bench_store
+from bench import bench_clients, bench_directory, bench_documents, bench_store, bench_sync
 from bench.data import Sizes, build_sized
 from bench.harness import HEADER, Result
 
@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             for module in (bench_directory, bench_clients, bench_store):
                 results += module.run(ws, Path(tmp), runs)
             results += bench_documents.run(ws, Path(tmp), runs, quick=args.quick)
+            results += bench_sync.run(ws, Path(tmp), runs, quick=args.quick)
         finally:
             ws.close()
 

@@ -20,6 +20,10 @@ COMMAND_MODULES = [
     "csn_desk.cli.print_cmd",
     "csn_desk.cli.check_cmd",
     "csn_desk.cli.selftest_cmd",
+    "csn_desk.cli.directory_cmd",
+    "csn_desk.cli.tallies_cmd",
+    "csn_desk.cli.network_cmd",
+    "csn_desk.cli.sync_cmd",
 ]
 
 

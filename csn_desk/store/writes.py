@@ -61,8 +61,12 @@ class Writer:
                 [to_sql(values[c]) for c in columns])
         make_transient_to_detached(obj)
         self.session.add(obj)
+        # An id deleted here before (a derived id, e.g. a letter template) comes back with
+        # every column logged, blanks too, so other sites do not keep its old values (sync).
+        revived = type(obj) in SYNCED and _remote().clear_tombstone(
+            self.session, str(obj.__tablename__), str(values["id"]))
         self._log(obj, "insert", {k: v for k, v in values.items()
-                                  if v is not None and k != "id"})
+                                  if (v is not None or revived) and k != "id"})
         if audit:
             self._audit("create", obj)
         return obj
@@ -82,6 +86,9 @@ class Writer:
         return obj
 
     def delete(self, obj: SQLModel) -> None:
+        if type(obj) in SYNCED:
+            # Keep the values (sync): an edit made elsewhere later can revive the row.
+            _remote().keep_tombstone(self.session, obj)
         self._log(obj, "delete", {"_deleted": True})
         self._audit("delete", obj)
         self.session.delete(obj)
@@ -121,6 +128,13 @@ class Writer:
         execute(self.session, _INSERT_LOG, rows, many=True)
         execute(self.session, _UPSERT_CLOCK, [(table, row_id, r[3], stamp, site) for r in rows],
                 many=True)
+
+
+def _remote() -> Any:
+    """The sync merge module (imported late: it builds on this one)."""
+    from csn_desk.store import remote
+
+    return remote
 
 
 # Plain SQL on the session's own connection (see rawsql.py): this runs for every field of

@@ -31,12 +31,14 @@ from PySide6.QtWidgets import (
 )
 
 from csn_desk.ui import idle_lock, settings, theme
+from csn_desk.ui.admin.page import AdminPage
 from csn_desk.ui.clients.page import ClientsPage
 from csn_desk.ui.directory.panel import DirectoryPage
 from csn_desk.ui.enquiry.page import NewEnquiryPage
 from csn_desk.ui.followups.page import FollowUpsPage
 from csn_desk.ui.login import demo_banner
 from csn_desk.ui.navigation import NavItem, items_for_role
+from csn_desk.ui.reports.page import ReportsPage
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.ui.today.page import TodayPage
 from csn_desk.vocab import vocab
@@ -48,6 +50,8 @@ PAGE_FACTORIES["clients"] = ClientsPage
 PAGE_FACTORIES["new_enquiry"] = NewEnquiryPage
 PAGE_FACTORIES["directory"] = DirectoryPage
 PAGE_FACTORIES["follow_ups"] = FollowUpsPage
+PAGE_FACTORIES["reports"] = ReportsPage
+PAGE_FACTORIES["admin"] = AdminPage
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"

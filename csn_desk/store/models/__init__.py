@@ -31,6 +31,7 @@ from csn_desk.store.models.enquiries import (
 )
 from csn_desk.store.models.organisation import LocalSetting, Site, User
 from csn_desk.store.models.people import Client, Consent
+from csn_desk.store.models.reports import TallyClientMonth, TallyMonth, TallySnapshot
 from csn_desk.store.models.sync import CellClock, ChangeLog, HlcState
 
 NETWORK = "network"
@@ -56,6 +57,7 @@ SYNCED: dict[type[SQLModel], str] = {
     ReferralEvent: ORGANISATION,
     Document: ORGANISATION,
     LetterTemplate: ORGANISATION,
+    TallySnapshot: NETWORK,  # counts only: how network figures are built without personal data
 }
 
 metadata = SQLModel.metadata
@@ -65,5 +67,6 @@ __all__ = [
     "Consent", "CostOption", "DirectoryReview", "Document", "Enquiry", "EnquiryNeed",
     "HlcState", "HolidayClosure", "LetterTemplate", "LocalSetting", "Location", "Organisation", "Referral",
     "ReferralEvent", "ReferralState", "RegularSchedule", "Service", "ServiceArea",
-    "ServiceAtLocation", "ServiceTaxonomy", "Site", "User", "metadata",
+    "ServiceAtLocation", "ServiceTaxonomy", "Site", "TallyClientMonth", "TallyMonth",
+    "TallySnapshot", "User", "metadata",
 ]

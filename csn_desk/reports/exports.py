@@ -1,0 +1,97 @@
+"""Saving tallies as XLSX, CSV or a PDF report: the file whole or not at all, and an audit
+event for every export (what, which period, which scope; never a figure or a name). The PDF
+report is also a document, so it is logged in the documents log as a tallies report.
+
+No personal data can be in an export: the figures are counts, and the only names in them
+are of sites, organisations, services and the vocabularies' categories."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from csn_desk.documents.log import log_document
+from csn_desk.errors import InvalidInput
+from csn_desk.reports.export_csv import csv_bytes
+from csn_desk.reports.export_xlsx import workbook_bytes
+from csn_desk.reports.report_pdf import render_report
+from csn_desk.reports.tallies import Tallies, check_access
+from csn_desk.sites import site_details
+from csn_desk.workspace import Workspace
+
+FORMATS = ("xlsx", "csv", "pdf")
+KIND = "tallies_report"
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    format: str
+    size: int  # bytes
+    pages: int | None = None  # the PDF's
+    document_id: str | None = None  # the documents-log row of a PDF report
+
+
+def export_bytes(ws: Workspace, tallies: Tallies, fmt: str) -> tuple[bytes, int | None]:
+    if fmt == "xlsx":
+        return workbook_bytes(tallies), None
+    if fmt == "csv":
+        return csv_bytes(tallies), None
+    if fmt == "pdf":
+        rendered = render_report(tallies, site_details(ws).contact_line)
+        return rendered.pdf, rendered.pages
+    raise InvalidInput(f"'{fmt}' is not an export format; choose xlsx, csv or pdf.")
+
+
+def _write_temp(data: bytes, out: Path) -> Path:
+    """The bytes in a new private file beside ``out`` (same folder, so a rename is atomic)."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise InvalidInput(f"The folder {folder} does not exist; choose another place to save.")
+    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def export_tallies(ws: Workspace, tallies: Tallies, fmt: str, out: Path) -> Exported:
+    """Save ``tallies`` to ``out`` in ``fmt`` and log the export, both or neither."""
+    check_access(ws, tallies.scope)
+    fmt = fmt.lower().lstrip(".")
+    out = Path(out)
+    data, pages = export_bytes(ws, tallies, fmt)
+    temp = _write_temp(data, out)
+    detail = (f"format={fmt};scope={tallies.scope};period={tallies.period.start.isoformat()}"
+              f"..{tallies.period.end.isoformat()};suppressed={int(tallies.suppressed)}")
+    document_id = None
+    try:
+        with ws.db.write(ws.actor) as w:
+            if fmt == "pdf":
+                document_id = log_document(w, KIND, fmt="standard", pages=pages or 0)
+            w.event("export:tallies", entity="document" if document_id else None,
+                    entity_id=document_id, detail=detail)
+            os.replace(temp, out)  # inside the unit of work: no file without its log entry
+    finally:
+        temp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        _fsync_dir(out.parent)
+    return Exported(out, fmt, len(data), pages, document_id)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":
+        return
+    fd = os.open(folder if str(folder) else ".", os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

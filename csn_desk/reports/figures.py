@@ -1,0 +1,172 @@
+"""The raw figures of one period and one place: a flat map of named counts.
+
+Every number a report shows is built from these counts, and a site's anonymous monthly
+snapshot is exactly this map as JSON, so network figures are the sum of sites' maps.
+Keys are ``"<dimension>:<code>"`` (or a bare name for a total); codes are vocabulary codes,
+postcode districts, directory service ids, or ``NONE`` when nothing was recorded. No key or
+value ever holds a person's details, a note or free text.
+
+Dimensions (what each count counts):
+
+enquiries                 enquiries received in the period
+channel:, enquirer:,      enquiries by how they came in, who asked, age band, postcode
+age_band:, district:,     district and route into services (``NONE``: not recorded)
+route:
+time:minutes              minutes spent, summed; time:recorded: enquiries with a time recorded
+clients:new               distinct clients whose first enquiry ever is in the period
+clients:returning         distinct clients who had an enquiry before the period
+enquiries:with_client     enquiries with a client record; enquiries:anonymous without one
+needs                     needs recorded on those enquiries (an enquiry can have several)
+need:                     needs by category
+need_outcome:             needs by outcome (open, met, partly_met, unmet)
+unmet_reason:             needs not met or partly met, by reason (``NONE``: no reason given)
+referrals                 referrals made for the period's enquiries
+ref_service:              referrals by directory service id (``EXTERNAL``: a service typed in)
+ref_outcome:              referrals by where they stand now (see ``OUTCOME_GROUPS``)
+started_days:<n>          referrals that started the service, by whole days from referral
+followups_due             referrals whose follow-up date falls in the period
+followup:                 those by on_time, late, not_done
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from csn_desk.errors import InvalidInput
+
+NONE = "none"
+EXTERNAL = "external"
+FORMAT_VERSION = 1
+
+ENQUIRIES = "enquiries"
+NEEDS = "needs"
+REFERRALS = "referrals"
+FOLLOWUPS_DUE = "followups_due"
+WITH_CLIENT = "enquiries:with_client"
+ANONYMOUS = "enquiries:anonymous"
+NEW_CLIENTS = "clients:new"
+RETURNING_CLIENTS = "clients:returning"
+MINUTES = "time:minutes"
+TIMED = "time:recorded"
+
+# Where a referral stands now, from its latest status event (resources/vocab/
+# referral_statuses.json): "open" is made or contacted with no outcome yet.
+OUTCOME_GROUPS: dict[str, str] = {
+    "made": "open", "contacted": "open", "started": "started",
+    "waiting_list": "waiting_list", "declined": "declined", "not_eligible": "not_eligible",
+    "no_response": "no_response", "closed": "closed",
+}
+OUTCOME_ORDER = ("started", "waiting_list", "declined", "not_eligible", "no_response",
+                 "closed", "open")
+FOLLOWUP_ORDER = ("on_time", "late", "not_done")
+
+_KEY = re.compile(r"^[a-z_]+(?::[A-Za-z0-9_\-]{1,64})?$")
+MAX_KEYS = 100_000  # a snapshot with more keys than this is damaged or hostile
+
+
+def key(dimension: str, code: str | None) -> str:
+    return f"{dimension}:{code if code not in (None, '') else NONE}"
+
+
+@dataclass(frozen=True)
+class Figures(Mapping[str, int]):
+    """Named counts; a missing key is zero. Adding two gives the counts of both."""
+
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> int:
+        return int(self.counts.get(name, 0))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.counts)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    # The Mapping defaults go through __getitem__ one key at a time; these are the same,
+    # without the detour (a month of a large network has tens of thousands of keys).
+    def items(self) -> ItemsView[str, int]:
+        return self.counts.items()
+
+    def keys(self) -> KeysView[str]:
+        return self.counts.keys()
+
+    def get(self, name: str, default: int = 0) -> int:  # type: ignore[override]
+        return int(self.counts.get(name, default))
+
+    def __add__(self, other: Figures) -> Figures:
+        return total([self, other])
+
+    def codes(self, dimension: str) -> list[str]:
+        """The codes present for a dimension (with a non-zero count), sorted."""
+        prefix = dimension + ":"
+        return sorted(k[len(prefix):] for k, v in self.counts.items()
+                      if k.startswith(prefix) and v)
+
+    def by(self, dimension: str) -> dict[str, int]:
+        return {code: self[f"{dimension}:{code}"] for code in self.codes(dimension)}
+
+    def to_json(self) -> str:
+        return json.dumps({"v": FORMAT_VERSION,
+                           "counts": {k: v for k, v in sorted(self.counts.items()) if v}},
+                          separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Figures:
+        """Read a snapshot's figures; anything that is not a map of names to counts is
+        refused whole (a snapshot may come from another site, damaged or hostile)."""
+        try:
+            raw: Any = json.loads(text)
+        except (TypeError, ValueError):
+            raise InvalidInput("A tally snapshot is damaged and was not used.") from None
+        counts = raw.get("counts") if isinstance(raw, dict) else None
+        if (not isinstance(raw, dict) or raw.get("v") != FORMAT_VERSION
+                or not isinstance(counts, dict) or len(counts) > MAX_KEYS):
+            raise InvalidInput("A tally snapshot is damaged and was not used.")
+        for name, value in counts.items():
+            if (not isinstance(name, str) or not _KEY.match(name) or type(value) is not int
+                    or not 0 <= value < 10**12):
+                raise InvalidInput("A tally snapshot is damaged and was not used.")
+        return cls(dict(counts))
+
+
+def total(parts: Iterable[Mapping[str, int]]) -> Figures:
+    out: dict[str, int] = {}
+    for part in parts:
+        for name, value in part.items():
+            if value:
+                out[name] = out.get(name, 0) + int(value)
+    return Figures(out)
+
+
+def days_to_start(figures: Mapping[str, int]) -> dict[int, int]:
+    """The histogram of whole days from referral to starting the service."""
+    out: dict[int, int] = {}
+    for name, value in figures.items():
+        if name.startswith("started_days:") and value:
+            out[int(name.split(":", 1)[1])] = value
+    return out
+
+
+def median_days(histogram: Mapping[int, int]) -> float | None:
+    """The median of the days histogram (the mean of the two middle values when even)."""
+    n = sum(histogram.values())
+    if n == 0:
+        return None
+    ordered = sorted(histogram.items())
+
+    def nth(k: int) -> int:  # the k-th smallest value, 0-based
+        seen = 0
+        for days, count in ordered:
+            seen += count
+            if k < seen:
+                return days
+        return ordered[-1][0]
+
+    if n % 2:
+        return float(nth(n // 2))
+    return (nth(n // 2 - 1) + nth(n // 2)) / 2

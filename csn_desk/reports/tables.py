@@ -1,0 +1,350 @@
+"""From raw figures to the tables a report shows: labelled rows, a total row, the three
+columns (the period, the period before, a year earlier), and which sums link the cells (for
+suppression). Labels come from the vocabularies in resources/ and from the directory.
+
+Rows of open-ended tables (postcode districts, organisations, services) are listed
+alphabetically whenever small numbers are hidden: ordering them by size would tell a reader
+roughly how big a hidden count is from where its row sits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from csn_desk.reports import figures as F
+from csn_desk.reports.suppression import NOTHING_HIDDEN, PRIMARY, WITHHELD, Group, Suppression
+from csn_desk.vocab import vocab
+
+NOT_RECORDED = "Not recorded"
+CLIENTS = "clients"
+NOT_MET = "needs_not_met"
+REF_ORG = "ref_org"
+
+OUTCOME_LABELS = {
+    "started": vocab("referral_statuses").label("started"),
+    "waiting_list": vocab("referral_statuses").label("waiting_list"),
+    "declined": vocab("referral_statuses").label("declined"),
+    "not_eligible": vocab("referral_statuses").label("not_eligible"),
+    "no_response": vocab("referral_statuses").label("no_response"),
+    "closed": vocab("referral_statuses").label("closed"),
+    "open": "Still open (no outcome yet)",
+}
+FOLLOWUP_LABELS = {"on_time": "Followed up on time", "late": "Followed up late",
+                   "not_done": "Not followed up yet"}
+EXTERNAL_LABEL = "Services not in the directory (typed in)"
+UNKNOWN_SERVICE = "A service not in this copy of the directory"
+
+
+class Cell(NamedTuple):
+    """One number of a table (a tuple: a large network's report has tens of thousands)."""
+
+    value: float | None  # None when hidden or not applicable
+    mark: str | None = None  # "<5" or "*" when hidden; "-" when there is nothing to show
+
+    @property
+    def text(self) -> str:
+        if self.mark is not None:
+            return self.mark
+        if self.value is None:
+            return "-"
+        if float(self.value).is_integer():
+            return f"{int(self.value):,}"
+        return f"{self.value:,.1f}"
+
+
+class Row(NamedTuple):
+    key: str
+    label: str
+    cells: tuple[Cell, ...]
+    total: bool = False
+    kind: str = "count"  # count, days, hours or minutes
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    counts: str  # what one is counted: "enquiries", "needs", "referrals", ...
+    definition: str
+    rows: tuple[Row, ...]
+    note: str = ""
+    chart: bool = False  # drawn as a chart in the app and the PDF
+
+    def row(self, key: str) -> Row:
+        for r in self.rows:
+            if r.key == key:
+                return r
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Directory names for the services and organisations referred to."""
+
+    services: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
+    organisations: Mapping[str, str] = field(default_factory=dict)
+
+    def service(self, service_id: str) -> str:
+        if service_id == F.EXTERNAL:
+            return EXTERNAL_LABEL
+        found = self.services.get(service_id)
+        if found is None:
+            return UNKNOWN_SERVICE
+        name, org = found
+        org_name = self.organisations.get(org or "")
+        return f"{name} ({org_name})" if org_name else name
+
+    def organisation_of(self, service_id: str) -> str:
+        if service_id == F.EXTERNAL:
+            return F.EXTERNAL
+        found = self.services.get(service_id)
+        return (found[1] if found else None) or F.NONE
+
+    def organisation(self, org_id: str) -> str:
+        if org_id == F.EXTERNAL:
+            return EXTERNAL_LABEL
+        return self.organisations.get(org_id, UNKNOWN_SERVICE)
+
+
+def extend(figures: Mapping[str, int], labels: Labels) -> dict[str, int]:
+    """The figures plus the cells worked out from them: referrals by organisation, all
+    clients, and needs not met or partly met."""
+    out = dict(figures)
+    for name, value in figures.items():
+        if name.startswith("ref_service:"):
+            org = F.key(REF_ORG, labels.organisation_of(name.split(":", 1)[1]))
+            out[org] = out.get(org, 0) + value
+    out[CLIENTS] = figures.get(F.NEW_CLIENTS, 0) + figures.get(F.RETURNING_CLIENTS, 0)
+    out[NOT_MET] = (figures.get("need_outcome:unmet", 0)
+                    + figures.get("need_outcome:partly_met", 0))
+    return out
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A table before its numbers: rows as (cell, label, is total), and its sums."""
+
+    key: str
+    title: str
+    counts: str
+    definition: str
+    rows: tuple[tuple[str, str, bool], ...]
+    groups: tuple[Group, ...]
+    chart: bool = False
+
+
+Present = dict[str, list[str]]  # dimension -> the codes with a count in any column
+
+
+def present_codes(columns: Sequence[Mapping[str, int]]) -> Present:
+    """Every dimension's codes with a count in any column, found in one pass (a month of a
+    large network has tens of thousands of keys)."""
+    index: dict[str, set[str]] = {}
+    for fig in columns:
+        for k, v in fig.items():
+            if v and ":" in k:
+                dim, code = k.split(":", 1)
+                index.setdefault(dim, set()).add(code)
+    return {dim: sorted(codes) for dim, codes in index.items()}
+
+
+def _vocab_table(present: Present, key: str, title: str, dimension: str,
+                 vocabulary: str, total: str, counts: str, definition: str,
+                 chart: bool = False) -> Spec:
+    terms = vocab(vocabulary).terms
+    codes = [t.code for t in terms]
+    labels = {t.code: t.label for t in terms}
+    extra = [c for c in present.get(dimension, []) if c not in labels]
+    rows = [(F.key(dimension, c), labels[c], False) for c in codes]
+    rows += [(F.key(dimension, c), NOT_RECORDED if c == F.NONE else c, False) for c in extra]
+    members = tuple(r[0] for r in rows)
+    return Spec(key, title, counts, definition,
+                (*rows, (total, f"All {counts}", True)), (Group(total, members),), chart)
+
+
+def _ordered(columns: Sequence[Mapping[str, int]], present: Present, dimension: str,
+             label: dict[str, str], by_size: bool) -> list[str]:
+    codes = present.get(dimension, [])
+    first = columns[0] if columns else {}
+    if by_size:
+        return sorted(codes, key=lambda c: (-first.get(F.key(dimension, c), 0),
+                                            label[c].lower(), c))
+    return sorted(codes, key=lambda c: (label[c].lower(), c))
+
+
+def specs(columns: Sequence[Mapping[str, int]], labels: Labels, *,
+          by_size: bool = True) -> list[Spec]:
+    """Every table of the report, for the extended figures of its columns."""
+    out: list[Spec] = []
+    E, N, R = F.ENQUIRIES, F.NEEDS, F.REFERRALS
+    present = present_codes(columns)
+    out.append(_vocab_table(present, "needs", "Needs", "need", "needs", N, "needs",
+                            "Needs recorded on the enquiries received in the period, by "
+                            "category. One enquiry can record several needs.", chart=True))
+    out.append(_vocab_table(present, "need_outcomes", "Were the needs met?", "need_outcome",
+                            "need_outcomes", N, "needs",
+                            "Each need by whether it was met, as recorded now.", chart=True))
+    unmet = _vocab_table(present, "unmet", "Needs not met, by reason", "unmet_reason",
+                         "unmet_reasons", NOT_MET, "needs not met or partly met",
+                         "Needs recorded as not met or partly met, by the reason given.",
+                         chart=True)
+    unmet = Spec(unmet.key, unmet.title, unmet.counts, unmet.definition,
+                 tuple((c, "No reason recorded" if c == "unmet_reason:none" else lab, t)
+                       for c, lab, t in unmet.rows),
+                 (*unmet.groups,
+                  Group(NOT_MET, ("need_outcome:unmet", "need_outcome:partly_met"))),
+                 chart=True)
+    out.append(unmet)
+    for key, title, dimension, vocabulary, definition in (
+            ("age_bands", "Age band", "age_band", "age_bands",
+             "Enquiries by the age band of the person the enquiry is about."),
+            ("channels", "How the enquiry came in", "channel", "channels",
+             "Enquiries by how they reached the access point."),
+            ("enquirer_types", "Who asked", "enquirer", "enquirer_types",
+             "Enquiries by who made them."),
+            ("routes", "Route into services", "route", "routes",
+             "Enquiries by the route into services (the feasibility study's three routes).")):
+        out.append(_vocab_table(present, key, title, dimension, vocabulary, E, "enquiries",
+                                definition))
+    districts = present.get("district", [])
+    named = sorted(c for c in districts if c != F.NONE)
+    rows = [(F.key("district", c), c, False) for c in named]
+    if F.NONE in districts:
+        rows.append((F.key("district", F.NONE), NOT_RECORDED, False))
+    out.append(Spec("districts", "Postcode district", "enquiries",
+                    "Enquiries by the postcode district of the person (the first half of "
+                    "the postcode only).", (*rows, (E, "All enquiries", True)),
+                    (Group(E, tuple(r[0] for r in rows)),)))
+    out.append(Spec(
+        "clients", "New and returning clients", "clients and enquiries",
+        "Clients: people with a client record who made an enquiry in the period; new if "
+        "their first enquiry ever was in the period. Anonymous enquiries have no record.",
+        ((F.NEW_CLIENTS, "New clients", False),
+         (F.RETURNING_CLIENTS, "Returning clients", False),
+         (CLIENTS, "All clients with a record", True),
+         (F.WITH_CLIENT, "Enquiries with a client record", False),
+         (F.ANONYMOUS, "Anonymous enquiries (no client record)", False),
+         (E, "All enquiries", True)),
+        (Group(CLIENTS, (F.NEW_CLIENTS, F.RETURNING_CLIENTS)),
+         Group(E, (F.WITH_CLIENT, F.ANONYMOUS)))))
+    service_codes = present.get("ref_service", [])
+    service_label = {c: labels.service(c) for c in service_codes}
+    org_codes = present.get(REF_ORG, [])
+    org_label = {c: labels.organisation(c) for c in org_codes}
+    orgs = _ordered(columns, present, REF_ORG, org_label, by_size)
+    out.append(Spec(
+        "referral_orgs", "Referrals by organisation", "referrals",
+        "Referrals and signposting made for the enquiries received in the period, by the "
+        "organisation that runs the service.",
+        (*((F.key(REF_ORG, c), org_label[c], False) for c in orgs),
+         (R, "All referrals", True)),
+        (Group(R, tuple(F.key(REF_ORG, c) for c in orgs)),)))
+    services = _ordered(columns, present, "ref_service", service_label, by_size)
+    by_org: dict[str, list[str]] = {}
+    for c in services:
+        by_org.setdefault(labels.organisation_of(c), []).append(F.key("ref_service", c))
+    out.append(Spec(
+        "referral_services", "Referrals by service", "referrals",
+        "Referrals and signposting made for the enquiries received in the period, by "
+        "service (organisation in brackets).",
+        (*((F.key("ref_service", c), service_label[c], False) for c in services),
+         (R, "All referrals", True)),
+        (Group(R, tuple(F.key("ref_service", c) for c in services)),
+         *(Group(F.key(REF_ORG, org), tuple(cells)) for org, cells in sorted(by_org.items())))))
+    out.append(Spec(
+        "referral_outcomes", "Referral outcomes", "referrals",
+        "Where the referrals made for the period's enquiries stand now (their latest "
+        "status). Still open: made or contacted, no outcome yet.",
+        (*((F.key("ref_outcome", c), OUTCOME_LABELS[c], False) for c in F.OUTCOME_ORDER),
+         (R, "All referrals", True)),
+        (Group(R, tuple(F.key("ref_outcome", c) for c in F.OUTCOME_ORDER)),), chart=True))
+    out.append(Spec(
+        "followups", "Follow-ups", "follow-ups",
+        "Referrals whose follow-up date fell in the period. On time: the first outcome "
+        "after the referral was recorded on or before that date.",
+        (*((F.key("followup", c), FOLLOWUP_LABELS[c], False) for c in F.FOLLOWUP_ORDER),
+         (F.FOLLOWUPS_DUE, "All follow-ups due", True)),
+        (Group(F.FOLLOWUPS_DUE, tuple(F.key("followup", c) for c in F.FOLLOWUP_ORDER)),)))
+    return out
+
+
+def groups(all_specs: Sequence[Spec]) -> list[Group]:
+    seen: dict[tuple[str, tuple[str, ...]], Group] = {}
+    for spec in all_specs:
+        for g in spec.groups:
+            seen.setdefault((g.total, g.members), g)
+    return list(seen.values())
+
+
+def cell_for(value: float | int, cell_key: str, hidden: Suppression) -> Cell:
+    mark = hidden.mark(cell_key)
+    if mark is not None:
+        return Cell(None, mark)
+    return Cell(value)
+
+
+def render(all_specs: Sequence[Spec], columns: Sequence[Mapping[str, int]],
+           hidden: Sequence[Suppression] | None = None) -> list[Table]:
+    """The tables with their numbers; hidden cells carry their mark instead."""
+    masks = list(hidden) if hidden is not None else [NOTHING_HIDDEN] * len(columns)
+    states = [m.hidden for m in masks]
+    pairs = list(zip(columns, states, strict=True))
+    tables = []
+    for spec in all_specs:
+        rows = []
+        withheld = False
+        for cell_key, label, is_total in spec.rows:
+            cells = []
+            for fig, state_of in pairs:
+                state = state_of.get(cell_key)
+                if state is None:
+                    cells.append(Cell(fig.get(cell_key, 0)))
+                else:
+                    cells.append(Cell(None, "<5" if state == PRIMARY else "*"))
+                    withheld = withheld or state == WITHHELD
+            rows.append(Row(cell_key, label, tuple(cells), is_total))
+        note = ("Rows of this table marked * are all hidden, because its numbers are too "
+                "small to share safely." if withheld else "")
+        tables.append(Table(spec.key, spec.title, spec.counts, spec.definition, tuple(rows),
+                            note, spec.chart))
+    return tables
+
+
+def summary_table(columns: Sequence[Mapping[str, int]],
+                  hidden: Sequence[Suppression] | None = None) -> Table:
+    """The headline figures: counts from the other tables (hidden alike) plus the median
+    days to start and the time spent, shown only when the counts behind them are."""
+    masks = list(hidden) if hidden is not None else [NOTHING_HIDDEN] * len(columns)
+    counts = ((F.ENQUIRIES, "Enquiries"), (F.NEW_CLIENTS, "New clients"),
+              (F.RETURNING_CLIENTS, "Returning clients"), (F.NEEDS, "Needs recorded"),
+              (NOT_MET, "Needs not met or partly met"), (F.REFERRALS, "Referrals made"),
+              ("ref_outcome:started", "Referrals that started the service"),
+              (F.FOLLOWUPS_DUE, "Follow-ups due"), ("followup:on_time", "Followed up on time"))
+    rows = [Row(k, label, tuple(cell_for(fig.get(k, 0), k, m)
+                                for fig, m in zip(columns, masks, strict=True)))
+            for k, label in counts]
+    median, hours, average, timed = [], [], [], []
+    for fig, mask in zip(columns, masks, strict=True):
+        suppressing = hidden is not None
+        started = fig.get("ref_outcome:started", 0)
+        started_shown = mask.shows("ref_outcome:started") and (started >= 5 or not suppressing)
+        days = F.median_days(F.days_to_start(fig))
+        median.append(Cell(days) if started_shown and days is not None else Cell(None, "-"))
+        n = fig.get(F.TIMED, 0)
+        small = suppressing and n in range(1, 5)
+        timed.append(Cell(None, "<5") if small else Cell(n))
+        if n and not small:
+            hours.append(Cell(round(fig.get(F.MINUTES, 0) / 60, 1)))
+            average.append(Cell(round(fig.get(F.MINUTES, 0) / n, 1)))
+        else:
+            hours.append(Cell(None, "-"))
+            average.append(Cell(None, "-"))
+    rows += [Row("median_days_to_start", "Median days from referral to starting the service",
+                 tuple(median), kind="days"),
+             Row(F.TIMED, "Enquiries with the time spent recorded", tuple(timed)),
+             Row("time:hours", "Time spent (hours)", tuple(hours), kind="hours"),
+             Row("time:average", "Average minutes per enquiry", tuple(average), kind="minutes")]
+    return Table("summary", "Summary", "mixed",
+                 "The main figures at a glance; each count is explained with its own table.",
+                 tuple(rows))

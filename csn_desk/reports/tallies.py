@@ -1,0 +1,276 @@
+"""Managers' tallies: one call gives every table of the monthly report for a period and a
+place (this site, the organisation, or the whole network), each figure beside the month
+before and the same month a year earlier, with twelve months of needs for the chart.
+
+Who may see them: managers and administrators, any scope. Coordinators may see their own
+site's figures (they run its follow-ups), nothing wider. Counter staff may not.
+
+Small numbers: network figures always hide them (they include other organisations). Site and
+organisation figures hide them when asked (``suppress=True``), which is how anything going
+outside the organisation should be made; figures with small numbers hidden are made for one
+calendar month at a time, because two overlapping periods could be subtracted from each
+other to reveal what was hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from csn_desk.errors import InvalidInput, NotAllowed
+from csn_desk.ids import utcnow
+from csn_desk.reports import figures as F
+from csn_desk.reports import tables as T
+from csn_desk.reports.monthly import organisation_counts
+from csn_desk.reports.periods import Period
+from csn_desk.reports.snapshot import network_counts, publish_snapshots
+from csn_desk.reports.suppression import NOTHING_HIDDEN, Group, Suppression, suppress
+from csn_desk.store.models import Organisation, Service, Site
+from csn_desk.vocab import vocab
+from csn_desk.workspace import Workspace
+
+SCOPES = ("site", "organisation", "network")
+VIEW_ROLES = ("manager", "admin")
+Progress = Callable[[int, int, str], None]
+_CHUNK = 500
+_WHOLE_DIRECTORY = 2000
+
+SUPPRESSION_NOTE = ("Small numbers are hidden: a count of 1 to 4 is shown as <5, and a count "
+                    "marked * is hidden so that a hidden number cannot be worked out from the "
+                    "totals.")
+NO_SUPPRESSION_NOTE = ("Small numbers are shown exactly: these figures are for use inside the "
+                       "organisation only.")
+NETWORK_NOTE = ("Network figures are the sum of the anonymous monthly snapshots that each "
+                "site publishes; they include other sites once sync has brought their "
+                "snapshots to this computer.")
+GENERAL_DEFINITIONS = (
+    ("Period", "Calendar days in UK time. A month is compared with the month before and with "
+               "the same month a year earlier; a date range with the same number of days "
+               "just before it and with the same dates a year earlier."),
+    ("Enquiries", "Enquiries received in the period (the date and time they were received)."),
+    ("Referrals", "Referrals and signposting made for the enquiries received in the period, "
+                  "wherever they stand now."),
+    ("Median days to start", "For referrals whose latest status is 'Started the service': "
+                             "the middle value of the whole days from the referral being made "
+                             "to that status. Not shown when fewer than 5 started and small "
+                             "numbers are hidden."),
+    ("Time spent", "Minutes recorded on the enquiries, in hours; the average is over "
+                   "enquiries with a time recorded."),
+    ("<5", "A count between 1 and 4, hidden."),
+    ("*", "A count hidden so that a hidden count cannot be worked out from the totals."),
+    ("-", "Nothing to show (no referrals started, or no time recorded)."),
+)
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    period: Period
+    enquiries: T.Cell
+    needs: T.Cell
+    by_need: Mapping[str, T.Cell]
+
+
+@dataclass(frozen=True)
+class Tallies:
+    period: Period
+    scope: str
+    place: str  # the site's name, the organisation's name, or "the whole network"
+    organisation: str
+    comparisons: tuple[Period, Period, Period]  # the period, the one before, a year earlier
+    summary: T.Table
+    tables: tuple[T.Table, ...]
+    trend: tuple[TrendMonth, ...]
+    suppressed: bool  # small numbers hidden (as asked, or always for the network)
+    suppression_applied: bool  # at least one number is hidden
+    notes: tuple[str, ...]
+    produced_at: datetime
+    produced_by: str  # the site that produced the report
+    network_sites: int | None = None
+    definitions: tuple[tuple[str, str], ...] = field(default=GENERAL_DEFINITIONS)
+
+    @property
+    def columns(self) -> tuple[str, str, str]:
+        now, before, year = self.comparisons
+        if self.period.is_month:
+            return (now.label, f"{before.label} (month before)",
+                    f"{year.label} (a year earlier)")
+        return (now.label, f"{before.label} (before)", f"{year.label} (a year earlier)")
+
+    @property
+    def title(self) -> str:
+        return f"Tallies for {self.period.label}: {self.place}"
+
+    def table(self, key: str) -> T.Table:
+        for t in (self.summary, *self.tables):
+            if t.key == key:
+                return t
+        raise KeyError(key)
+
+    @property
+    def all_tables(self) -> tuple[T.Table, ...]:
+        return (self.summary, *self.tables)
+
+
+def check_access(ws: Workspace, scope: str, site_id: str | None = None) -> None:
+    if scope not in SCOPES:
+        raise InvalidInput(f"'{scope}' is not a scope; choose site, organisation or network.")
+    if ws.user.role in VIEW_ROLES:
+        return
+    if ws.user.role == "coordinator" and scope == "site" and site_id in (None, ws.site_id):
+        return
+    raise NotAllowed("Tallies are for managers and administrators (coordinators may see "
+                     "their own site's); ask one of them for these figures.")
+
+
+def can_view(ws: Workspace, scope: str) -> bool:
+    try:
+        check_access(ws, scope)
+    except (NotAllowed, InvalidInput):
+        return False
+    return True
+
+
+def organisation_sites(ws: Workspace) -> list[tuple[str, str]]:
+    """(id, name) of this organisation's sites, this site first."""
+    with ws.db.read() as s:
+        rows = s.execute(select(col(Site.id), col(Site.name))
+                         .where(col(Site.organisation_id) == ws.organisation_id)).all()
+    return sorted(((r[0], r[1]) for r in rows), key=lambda r: (r[0] != ws.site_id, r[1]))
+
+
+def _labels(ws: Workspace, columns: Sequence[Mapping[str, int]]) -> T.Labels:
+    ids = sorted({k.split(":", 1)[1] for fig in columns for k in fig.keys()
+                  if k.startswith("ref_service:")} - {F.EXTERNAL})
+    services: dict[str, tuple[str, str | None]] = {}
+    orgs: dict[str, str] = {}
+    query = select(col(Service.id), col(Service.name), col(Service.organisation_id))
+    with ws.db.read() as s:
+        if len(ids) > _WHOLE_DIRECTORY:  # one pass over the directory beats many lookups
+            wanted = set(ids)
+            services = {sid: (name, org) for sid, name, org in s.execute(query)
+                        if sid in wanted}
+        else:
+            for start in range(0, len(ids), _CHUNK):
+                for sid, name, org in s.execute(
+                        query.where(col(Service.id).in_(ids[start:start + _CHUNK]))):
+                    services[sid] = (name, org)
+        org_ids = sorted({org for _n, org in services.values() if org})
+        if len(org_ids) > _WHOLE_DIRECTORY:
+            wanted = set(org_ids)
+            orgs = {oid: name for oid, name in s.execute(
+                select(col(Organisation.id), col(Organisation.name))) if oid in wanted}
+        else:
+            for start in range(0, len(org_ids), _CHUNK):
+                for oid, name in s.execute(select(col(Organisation.id), col(Organisation.name))
+                                           .where(col(Organisation.id).in_(
+                                               org_ids[start:start + _CHUNK]))):
+                    orgs[oid] = name
+    return T.Labels(services, orgs)
+
+
+def _names(ws: Workspace, site_id: str) -> tuple[str, str]:
+    with ws.db.read() as s:
+        site = s.get(Site, site_id)
+        org = s.get(Organisation, ws.organisation_id)
+    if site is None or site.organisation_id != ws.organisation_id:
+        raise NotAllowed("That site is not part of this organisation.")
+    return site.name, (org.name if org is not None else ws.organisation_name)
+
+
+@dataclass(frozen=True)
+class _Counts:
+    whole: Mapping[str, int]
+    insiders: tuple[Mapping[str, int], ...]
+
+
+def _gather(ws: Workspace, scope: str, site_id: str, periods: Sequence[Period],
+            report: Progress, needs_only: Sequence[Period] = (), hide: bool = False
+            ) -> tuple[list[_Counts], int | None]:
+    if scope == "network":
+        publish_snapshots(ws, periods, only_stale=True, progress=report)
+        found = [network_counts(ws, p) for p in periods]
+        return ([_Counts(n.whole, tuple(n.by_organisation.values())) for n in found],
+                found[0].sites)
+    # Sites' own counts are needed for a site, and as insiders when small numbers are hidden.
+    by_site = scope == "site" or hide
+    counted = organisation_counts(ws, periods, progress=report, needs_only=needs_only,
+                                  by_site=by_site)
+    if scope == "site":
+        return [_Counts(c.by_site.get(site_id, F.Figures()), ()) for c in counted], None
+    return [_Counts(c.whole, tuple(c.by_site.values())) for c in counted], None
+
+
+def compute_tallies(ws: Workspace, period: Period, scope: str = "organisation", *,
+                    site_id: str | None = None, suppress_small: bool | None = None,
+                    progress: Progress | None = None) -> Tallies:
+    """Every figure of the report. ``suppress_small`` None: hidden for the network only."""
+    site = site_id or ws.site_id
+    check_access(ws, scope, site)
+    hide = True if scope == "network" else bool(suppress_small)
+    if hide and not period.is_month:
+        raise InvalidInput(
+            "Figures with small numbers hidden are made for one calendar month at a time "
+            "(overlapping periods could be subtracted to reveal them): choose a month"
+            + ("." if scope == "network" else ", or show exact figures for use inside the "
+                                              "organisation."))
+    report = progress or (lambda _done, _total, _text: None)
+    site_name, org_name = _names(ws, site)
+    place = {"site": site_name, "organisation": org_name, "network": "the whole network"}[scope]
+    comparisons = (period, period.previous(), period.year_earlier())
+    trend_months = period.trend()
+    wanted = list(dict.fromkeys([*comparisons, *trend_months]))
+    chart_only = [m for m in trend_months if m not in comparisons]
+    counted, network_sites = _gather(ws, scope, site, wanted, report, chart_only, hide)
+    by_period = dict(zip(wanted, counted, strict=True))
+
+    main = [by_period[p] for p in comparisons]
+    labels = _labels(ws, [c.whole for c in main])
+    ext = [T.extend(c.whole, labels) for c in main]
+    the_specs = T.specs(ext, labels, by_size=not hide)
+    sums = T.groups(the_specs)
+    masks: list[Suppression] | None = None
+    if hide:
+        masks = [suppress(fig, sums, [T.extend(x, labels) for x in c.insiders])
+                 for fig, c in zip(ext, main, strict=True)]
+    tables = T.render(the_specs, ext, masks)
+    summary = T.summary_table(ext, masks)
+    trend = _trend(trend_months, by_period, comparisons, masks, labels)
+    applied = bool(masks and any(m.applied for m in masks)) or any(
+        c.mark == "<5" for r in summary.rows for c in r.cells) or any(
+        c.mark is not None and c.mark != "-" for m in trend
+        for c in (m.enquiries, m.needs, *m.by_need.values()))
+    notes = [SUPPRESSION_NOTE if hide else NO_SUPPRESSION_NOTE]
+    if scope == "network":
+        notes.append(NETWORK_NOTE + f" Sites included for {period.label}: {network_sites}.")
+    return Tallies(period, scope, place, org_name, comparisons, summary, tuple(tables),
+                   tuple(trend), hide, applied, tuple(notes), utcnow(), site_name,
+                   network_sites)
+
+
+def _trend(months: Sequence[Period], by_period: Mapping[Period, _Counts],
+           comparisons: Sequence[Period], masks: Sequence[Suppression] | None,
+           labels: T.Labels) -> list[TrendMonth]:
+    codes = vocab("needs").codes
+    need_keys = tuple(F.key("need", c) for c in codes)
+    out = []
+    for month in months:
+        counts = by_period[month]
+        fig = counts.whole
+        mask: Suppression = NOTHING_HIDDEN
+        if masks is not None:
+            if month in comparisons:
+                # The same month as a column of the tables: hidden exactly alike.
+                mask = masks[list(comparisons).index(month)]
+            else:
+                mask = suppress({k: fig.get(k, 0) for k in (F.ENQUIRIES, F.NEEDS, *need_keys)},
+                                [Group(F.NEEDS, need_keys)], counts.insiders)
+        cell = T.cell_for  # the same marking rule as the tables
+        out.append(TrendMonth(month, cell(fig.get(F.ENQUIRIES, 0), F.ENQUIRIES, mask),
+                              cell(fig.get(F.NEEDS, 0), F.NEEDS, mask),
+                              {c: cell(fig.get(k, 0), k, mask)
+                               for c, k in zip(codes, need_keys, strict=True)}))
+    return out

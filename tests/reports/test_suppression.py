@@ -1,0 +1,260 @@
+"""Small-number suppression: no count of 1 to 4 is ever shown, and no hidden count can be
+worked out from the totals. Random tables (hypothesis) are suppressed, then attacked two ways
+that do not use the suppression code: by subtraction (a sum with one unknown left), and by an
+exact search over every assignment of the hidden cells that agrees with what is shown (the
+bounds a reader knows: "<5" is 1-4, "*" at least 5, a withheld row anything). A hidden count
+that only one value fits has been disclosed. The same attacks run for an insider who knows
+their own part of each count."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from csn_desk.demo.generate import create_demo
+from csn_desk.reports.periods import month
+from csn_desk.reports.suppression import (
+    PRIMARY,
+    SECONDARY,
+    Group,
+    disclosed,
+    suppress,
+)
+from csn_desk.reports.tallies import compute_tallies
+
+CAP = 60  # an upper limit for "at least 5" in the search (every table here sums to less)
+
+
+def _domain(cell: str, value: int, hidden: Mapping[str, str], own: int) -> range:
+    """What a reader can say of the part of ``cell`` that is not their own."""
+    state = hidden.get(cell)
+    if state is None:
+        return range(value - own, value - own + 1)
+    if state == PRIMARY:
+        return range(max(0, 1 - own), 4 - own + 1)
+    if state == SECONDARY:
+        return range(max(0, 5 - own), CAP + 1)
+    return range(0, CAP + 1)
+
+
+def feasible(values: Mapping[str, int], hidden: Mapping[str, str], groups: Sequence[Group],
+             own: Mapping[str, int] | None = None) -> dict[str, set[int]]:
+    """For each hidden cell, every value some full assignment consistent with the shown
+    numbers and all the sums gives it (a plain backtracking search: a sum with one cell
+    left fixes that cell; otherwise try each value of the next cell)."""
+    own = own or {}
+    cells = sorted({c for g in groups for c in (g.total, *g.members)} | set(values))
+    domains = {c: _domain(c, values.get(c, 0), hidden, own.get(c, 0)) for c in cells}
+    for g in groups:  # a row is never more than a total shown above it
+        if g.total not in hidden:
+            top = values[g.total] - own.get(g.total, 0)
+            for m in g.members:
+                d = domains[m]
+                domains[m] = range(d.start, max(d.start, min(d.stop, top + 1)))
+    fixed = {c: domains[c].start for c in cells if len(domains[c]) == 1}
+    unknown = [c for c in cells if c not in fixed]
+
+    def solve(assign: dict[str, int]) -> bool:
+        assign = dict(assign)
+        changed = True
+        while changed:
+            changed = False
+            for g in groups:
+                missing = [p for p in (g.total, *g.members) if p not in assign]
+                known = sum(assign[m] for m in g.members if m in assign)
+                if not missing:
+                    if assign[g.total] != known:
+                        return False
+                elif len(missing) == 1:
+                    cell = missing[0]
+                    value = known if cell == g.total else assign[g.total] - known
+                    if value not in domains[cell]:
+                        return False
+                    assign[cell], changed = value, True
+                elif g.total in assign and known > assign[g.total]:
+                    return False
+        rest = [c for c in unknown if c not in assign]
+        if not rest:
+            return True
+        return any(solve({**assign, rest[0]: v}) for v in domains[rest[0]])
+
+    return {c: {v for v in domains[c] if solve({**fixed, c: v})} for c in unknown}
+
+
+def subtraction_attack(values: Mapping[str, int], hidden: Mapping[str, str],
+                       groups: Sequence[Group]) -> set[str]:
+    """Repeatedly fill in any sum with exactly one unknown cell left."""
+    known = {c: v for c, v in values.items() if c not in hidden}
+    recovered: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for g in groups:
+            parts = [g.total, *g.members]
+            missing = [p for p in parts if p not in known]
+            if len(missing) != 1:
+                continue
+            cell = missing[0]
+            rest = sum(known[m] for m in g.members if m != cell)
+            known[cell] = rest if cell == g.total else known[g.total] - rest
+            recovered.add(cell)
+            changed = True
+    return recovered
+
+
+# -- random tables ------------------------------------------------------------------------------
+@st.composite
+def tables(draw: st.DrawFn) -> tuple[dict[str, int], list[Group]]:
+    """A table of rows and its total; sometimes the rows are split into sub-groups with
+    their own subtotals (organisations and their services), sometimes a second table shares
+    the same total (every enquiry has one channel and one age band)."""
+    values: dict[str, int] = {}
+    groups: list[Group] = []
+    n = draw(st.integers(2, 6))
+    rows = [f"r{i}" for i in range(n)]
+    for r in rows:
+        values[r] = draw(st.sampled_from([0, 1, 1, 2, 3, 4, 5, 6, 7, 9, 12]))
+    values["T"] = sum(values[r] for r in rows)
+    shape = draw(st.sampled_from(["flat", "nested", "shared"]))
+    if shape == "nested" and n >= 3:
+        cut = draw(st.integers(1, n - 1))
+        subgroups = [rows[:cut], rows[cut:]]
+        subtotals = []
+        for j, members in enumerate(subgroups):
+            name = f"S{j}"
+            values[name] = sum(values[m] for m in members)
+            groups.append(Group(name, tuple(members)))
+            subtotals.append(name)
+        groups.append(Group("T", tuple(subtotals)))
+        groups.append(Group("T", tuple(rows)))
+    elif shape == "shared":
+        groups.append(Group("T", tuple(rows)))
+        k = draw(st.integers(2, 4))
+        split = draw(st.lists(st.integers(0, values["T"]), min_size=k - 1, max_size=k - 1))
+        cuts = sorted(split)
+        others = [b - a for a, b in zip([0, *cuts], [*cuts, values["T"]], strict=True)]
+        names = [f"c{i}" for i in range(k)]
+        values.update(dict(zip(names, others, strict=True)))
+        groups.append(Group("T", tuple(names)))
+    else:
+        groups.append(Group("T", tuple(rows)))
+    return values, groups
+
+
+def _assert_safe(values: dict[str, int], groups: list[Group], hidden: Mapping[str, str],
+                 insiders: Sequence[Mapping[str, int]] = ()) -> None:
+    shown = {c: v for c, v in values.items() if c not in hidden}
+    assert not [c for c, v in shown.items() if 1 <= v <= 4], "a count of 1-4 is shown"
+    assert not subtraction_attack(values, hidden, groups) & set(hidden)
+    for own in [{}, *insiders]:
+        found = feasible(values, hidden, groups, own)
+        for cell, options in found.items():
+            true_part = values[cell] - own.get(cell, 0)
+            assert true_part in options  # the search is sound
+            if true_part >= 1:
+                assert len(options) > 1, (cell, values[cell], dict(hidden), own)
+
+
+def check_outsider(table: tuple[dict[str, int], list[Group]]) -> None:
+    values, groups = table
+    result = suppress(values, groups)
+    _assert_safe(values, groups, result.hidden)
+    assert not disclosed(values, result.hidden, groups)
+
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(tables())
+def test_random_tables_hide_small_counts_and_cannot_be_worked_out(
+        table: tuple[dict[str, int], list[Group]]) -> None:
+    check_outsider(table)
+
+
+@pytest.mark.slow
+@SLOW
+@given(tables())
+def test_random_tables_many(table: tuple[dict[str, int], list[Group]]) -> None:
+    check_outsider(table)
+
+
+def check_insider(table: tuple[dict[str, int], list[Group]], data: st.DataObject) -> None:
+    """One organisation of the network knows its own counts exactly."""
+    values, groups = table
+    rows = sorted({m for g in groups for m in g.members if not m.startswith("S")})
+    own = {r: data.draw(st.integers(0, values[r]), label=f"own {r}") for r in rows}
+    for g in groups:  # the insider's counts add up like anyone's
+        if all(m in own for m in g.members):
+            own[g.total] = sum(own[m] for m in g.members)
+    for g in groups:
+        if g.total not in own and all(m in own for m in g.members):
+            own[g.total] = sum(own[m] for m in g.members)
+    if any(own.get(g.total) != sum(own.get(m, 0) for m in g.members) for g in groups):
+        return  # a shared table split differently: not a consistent insider; skip
+    result = suppress(values, groups, [own])
+    _assert_safe(values, groups, result.hidden, [own])
+
+
+@FAST
+@given(tables(), st.data())
+def test_an_insider_cannot_work_out_the_others_part(
+        table: tuple[dict[str, int], list[Group]], data: st.DataObject) -> None:
+    check_insider(table, data)
+
+
+@pytest.mark.slow
+@SLOW
+@given(tables(), st.data())
+def test_insiders_many(table: tuple[dict[str, int], list[Group]], data: st.DataObject) -> None:
+    check_insider(table, data)
+
+
+def test_the_attacks_catch_a_lone_hidden_cell() -> None:
+    """The checks can fail: one small cell hidden alone next to a shown total."""
+    values = {"T": 10, "a": 2, "b": 8}
+    groups = [Group("T", ("a", "b"))]
+    hidden = {"a": PRIMARY}
+    assert subtraction_attack(values, hidden, groups) == {"a"}
+    assert feasible(values, hidden, groups)["a"] == {2}
+    assert disclosed(values, hidden, groups) == ["a"]
+    # Hiding a 5 beside a 1 is not enough either: 1 + 5 = 6 leaves only (1, 5).
+    values = {"T": 6, "a": 1, "b": 5, "c": 0}
+    hidden = {"a": PRIMARY, "b": SECONDARY}
+    assert feasible(values, hidden, [Group("T", ("a", "b", "c"))])["a"] == {1}
+    safe = suppress(values, [Group("T", ("a", "b", "c"))])
+    assert "T" in safe.hidden
+
+
+def test_four_ones_under_a_small_total_are_withheld() -> None:
+    values = {"T": 4, "a": 1, "b": 1, "c": 1, "d": 1}
+    groups = [Group("T", ("a", "b", "c", "d"))]
+    result = suppress(values, groups)
+    _assert_safe(values, groups, result.hidden)
+    assert {result.hidden[c] for c in "abcd"} == {"withheld"}
+
+
+def test_no_small_count_shown_anywhere_in_a_real_report(tmp_path: Path) -> None:
+    ws, _summary = create_demo(tmp_path / "demo", enquiries=300, seed=8,
+                               anchor=date(2026, 11, 25))
+    try:
+        for scope in ("site", "organisation", "network"):
+            tallies = compute_tallies(ws, month("2026-10"), scope, suppress_small=True)
+            assert tallies.suppressed and tallies.suppression_applied
+            shown = [c for t in tallies.all_tables for r in t.rows if r.kind == "count"
+                     for c in r.cells]
+            shown += [c for m in tallies.trend
+                      for c in (m.enquiries, m.needs, *m.by_need.values())]
+            assert shown
+            small = [c for c in shown if c.mark is None and c.value in (1, 2, 3, 4)]
+            assert not small, scope
+            marks = {c.mark for c in shown}
+            assert "<5" in marks
+    finally:
+        ws.close()
