@@ -65,7 +65,8 @@ metadata = SQLModel.metadata
 __all__ = [
     "NETWORK", "ORGANISATION", "SYNCED", "AuditEvent", "CellClock", "ChangeLog", "Client",
     "Consent", "CostOption", "DirectoryReview", "Document", "Enquiry", "EnquiryNeed",
-    "HlcState", "HolidayClosure", "LetterTemplate", "LocalSetting", "Location", "Organisation", "Referral",
+    "HlcState", "HolidayClosure", "LetterTemplate", "LocalSetting", "Location", "Organisation",
+    "Referral",
     "ReferralEvent", "ReferralState", "RegularSchedule", "Service", "ServiceArea",
     "ServiceAtLocation", "ServiceTaxonomy", "Site", "TallyClientMonth", "TallyMonth",
     "TallySnapshot", "User", "metadata",
