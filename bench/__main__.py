@@ -11,7 +11,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import bench_clients, bench_directory, bench_documents, bench_store, bench_sync
+from bench import (
+    bench_clients,
+    bench_directory,
+    bench_documents,
+    bench_store,
+    bench_sync,
+    bench_tallies,
+)
 from bench.data import Sizes, build_sized
 from bench.harness import HEADER, Result
 
@@ -33,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         ws = build_sized(Path(tmp), sizes)
         print(f"  built in {time.monotonic() - t0:.1f} s", file=sys.stderr, flush=True)
         try:
-            for module in (bench_directory, bench_clients, bench_store):
+            for module in (bench_directory, bench_clients, bench_store, bench_tallies):
                 results += module.run(ws, Path(tmp), runs)
             results += bench_documents.run(ws, Path(tmp), runs, quick=args.quick)
             results += bench_sync.run(ws, Path(tmp), runs, quick=args.quick)

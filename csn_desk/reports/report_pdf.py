@@ -50,7 +50,7 @@ class _Numbers:
 def _table(st: Styles, headings: Sequence[str], rows: Sequence[Row], width: float
            ) -> Table:
     nums = _Numbers(st)
-    label_width = width * 0.46
+    label_width = width * 0.42
     number_width = (width - label_width) / max(1, len(headings) - 1)
     data: list[list[Paragraph]] = [[Paragraph(escape(headings[0]), st.tight_bold)] + [
         Paragraph(escape(h), nums.right_bold) for h in headings[1:]]]
@@ -103,7 +103,7 @@ def bar_chart(labels: Sequence[str], cells: Sequence[Cell], width: float, title:
     return d
 
 
-def _section(st: Styles, small: Styles, heading: str, parts: list[Flowable]) -> list[Flowable]:
+def _section(st: Styles, heading: str, parts: list[Flowable]) -> list[Flowable]:
     """A heading kept with what follows it."""
     return [CondPageBreak(st.fmt.heading * 5), KeepTogether([st.p(heading, st.heading),
                                                             *parts[:1]]), *parts[1:],
@@ -126,12 +126,13 @@ def _long_list(table: TallyTable, suppressed: bool) -> tuple[list[Row], int]:
 def report_story(tallies: Tallies, contact: str) -> list[Flowable]:
     st, small = _styles()
     width = frame_size(A4, st.fmt)[0]
-    headings = ["", *tallies.columns]
     produced = to_uk(tallies.produced_at)
     story: list[Flowable] = [
         st.p(f"Tallies for {tallies.period.label}", st.title),
-        st.labelled("Place", tallies.place, st.tight),
-        st.labelled("Organisation", tallies.organisation, st.tight),
+        st.labelled("Place", tallies.place, st.tight)]
+    if tallies.scope == "site":
+        story.append(st.labelled("Organisation", tallies.organisation, st.tight))
+    story += [
         st.labelled("Compared with", f"{tallies.comparisons[1].label} (the period before) "
                                      f"and {tallies.comparisons[2].label} (a year earlier)",
                     st.tight),
@@ -140,14 +141,15 @@ def report_story(tallies: Tallies, contact: str) -> list[Flowable]:
     ]
     for note in tallies.notes:
         story.append(st.p(note, st.bold if note is tallies.notes[0] else st.body))
-    story += _section(st, small, "Summary", [
-        _table(small, ["Figure", *tallies.columns], tallies.summary.rows, width)])
+    columns = tallies.short_columns
+    story += _section(st, "Summary", [
+        _table(small, ["Figure", *columns], tallies.summary.rows, width)])
 
     trend_rows = [Row(f"month:{m.period.short_label}", m.period.label,
                       (m.enquiries, m.needs)) for m in tallies.trend]
     chart = bar_chart([m.period.short_label for m in tallies.trend],
                       [m.needs for m in tallies.trend], width, "Needs recorded by month")
-    story += _section(st, small, "Needs recorded by month", [
+    story += _section(st, "Needs recorded by month", [
         chart, Spacer(1, 6), _table(small, ["Month", "Enquiries", "Needs recorded"],
                                     trend_rows, width)])
     for table in tallies.tables:
@@ -160,14 +162,14 @@ def report_story(tallies: Tallies, contact: str) -> list[Flowable]:
             items = [r for r in table.rows if not r.total]
             parts += [bar_chart([r.label for r in items], [r.cells[0] for r in items], width,
                                 f"{table.title}, {tallies.period.label}"), Spacer(1, 6)]
-        parts.append(_table(small, [table.title, *tallies.columns], rows, width))
+        parts.append(_table(small, [table.title, *columns], rows, width))
         if left_out:
             parts.append(small.p(f"And {left_out:,} more, listed in the spreadsheet (XLSX or "
                                  "CSV) export of this report.", small.body))
         parts.append(small.p(table.definition, small.body))
         if table.note:
             parts.append(small.p(table.note, small.body))
-        story += _section(st, small, table.title, parts)
+        story += _section(st, table.title, parts)
     story.append(CondPageBreak(st.fmt.heading * 6))
     story.append(st.p("What the figures mean", st.heading))
     for term, meaning in tallies.definitions:

@@ -28,8 +28,8 @@ from sqlmodel import col
 
 from csn_desk.errors import InvalidInput, NotAllowed
 from csn_desk.ids import utcnow
-from csn_desk.reports.monthly import organisation_counts
 from csn_desk.reports.figures import Figures, total
+from csn_desk.reports.monthly import organisation_counts
 from csn_desk.reports.periods import Period
 from csn_desk.store.models import Site, TallySnapshot
 from csn_desk.workspace import Workspace

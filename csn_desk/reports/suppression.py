@@ -171,7 +171,7 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group],
             break
         touched: set[int] = set()
         for cell in pinned:
-            if not _protect(cell, values, hidden, containing.get(cell, []), touched, withheld):
+            if not _protect(values, hidden, containing.get(cell, []), touched, withheld):
                 # Nothing left to hide beside it: hide every row of every table.
                 for g in groups:
                     _withhold(g, hidden)
@@ -179,9 +179,10 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group],
     return Suppression(dict(hidden))
 
 
-def _protect(cell: str, values: Mapping[str, int], hidden: dict[str, str],
+def _protect(values: Mapping[str, int], hidden: dict[str, str],
              groups: list[Group], touched: set[int], withheld: set[int]) -> bool:
-    """Hide one more cell in the smallest sum ``cell`` is in that can still take one: its
+    """Hide one more cell in the smallest of ``groups`` (the sums a disclosed cell is in)
+    that can still take one: its
     smallest shown non-zero row, else its total, else withhold its rows. Small sums first,
     so a count is protected by its neighbours rather than by hiding a grand total."""
     if any(id(g) in touched for g in groups):

@@ -101,6 +101,13 @@ class Tallies:
         return (now.label, f"{before.label} (before)", f"{year.label} (a year earlier)")
 
     @property
+    def short_columns(self) -> tuple[str, str, str]:
+        """Headings that fit a narrow number column: "Oct 2026", "Sep 2026 (before)",
+        "Oct 2025 (year before)" (the full ones are in ``columns``)."""
+        now, before, year = (p.short_label for p in self.comparisons)
+        return now, f"{before} (before)", f"{year} (year before)"
+
+    @property
     def title(self) -> str:
         return f"Tallies for {self.period.label}: {self.place}"
 
@@ -143,7 +150,7 @@ def organisation_sites(ws: Workspace) -> list[tuple[str, str]]:
 
 
 def _labels(ws: Workspace, columns: Sequence[Mapping[str, int]]) -> T.Labels:
-    ids = sorted({k.split(":", 1)[1] for fig in columns for k in fig.keys()
+    ids = sorted({k.split(":", 1)[1] for fig in columns for k in fig
                   if k.startswith("ref_service:")} - {F.EXTERNAL})
     services: dict[str, tuple[str, str | None]] = {}
     orgs: dict[str, str] = {}
@@ -191,7 +198,11 @@ def _gather(ws: Workspace, scope: str, site_id: str, periods: Sequence[Period],
             report: Progress, needs_only: Sequence[Period] = (), hide: bool = False
             ) -> tuple[list[_Counts], int | None]:
     if scope == "network":
-        publish_snapshots(ws, periods, only_stale=True, progress=report)
+        # This site's snapshots first (the demo data set publishes for its sites too,
+        # standing in for the sites that would publish their own).
+        sites = [s for s, _name in organisation_sites(ws)] if ws.demo else None
+        publish_snapshots(ws, [p for p in periods if p.is_month], site_ids=sites,
+                          only_stale=True, progress=report)
         found = [network_counts(ws, p) for p in periods]
         return ([_Counts(n.whole, tuple(n.by_organisation.values())) for n in found],
                 found[0].sites)
@@ -238,7 +249,7 @@ def compute_tallies(ws: Workspace, period: Period, scope: str = "organisation", 
                  for fig, c in zip(ext, main, strict=True)]
     tables = T.render(the_specs, ext, masks)
     summary = T.summary_table(ext, masks)
-    trend = _trend(trend_months, by_period, comparisons, masks, labels)
+    trend = _trend(trend_months, by_period, comparisons, masks)
     applied = bool(masks and any(m.applied for m in masks)) or any(
         c.mark == "<5" for r in summary.rows for c in r.cells) or any(
         c.mark is not None and c.mark != "-" for m in trend
@@ -252,8 +263,8 @@ def compute_tallies(ws: Workspace, period: Period, scope: str = "organisation", 
 
 
 def _trend(months: Sequence[Period], by_period: Mapping[Period, _Counts],
-           comparisons: Sequence[Period], masks: Sequence[Suppression] | None,
-           labels: T.Labels) -> list[TrendMonth]:
+           comparisons: Sequence[Period], masks: Sequence[Suppression] | None
+           ) -> list[TrendMonth]:
     codes = vocab("needs").codes
     need_keys = tuple(F.key("need", c) for c in codes)
     out = []

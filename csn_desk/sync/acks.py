@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,7 +79,7 @@ def publish_ack(ws: Workspace, drop: Drop, net: SyncNetwork, ident: Identity) ->
     for old, path in drop.acks(ws.site_id).items():
         if old <= n - KEEP:
             with contextlib.suppress(OSError):
-                path.unlink()
+                os.unlink(path)
     return True
 
 

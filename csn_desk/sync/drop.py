@@ -36,10 +36,10 @@ APP_DIR = "csn-desk"
 VERSION_DIR = "v1"
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 SITE_RE = re.compile(rf"^{_UUID}$")
-SEG_RE = re.compile(r"^(\d{12})\.seg$")
-ACK_RE = re.compile(r"^(\d{12})\.ack$")
-ROSTER_RE = re.compile(r"^(\d{6})\.json$")
-EPOCH_RE = re.compile(r"^(\d{6})$")
+SEG_RE = re.compile(r"^([0-9]{12})\.seg$")
+ACK_RE = re.compile(r"^([0-9]{12})\.ack$")
+ROSTER_RE = re.compile(r"^([0-9]{6})\.json$")
+EPOCH_RE = re.compile(r"^([0-9]{6})$")
 SCOPE_DIR_RE = re.compile(rf"^(network|{_UUID})$")
 KEY_RE = re.compile(rf"^({_UUID})\.key$")
 JOIN_RE = re.compile(rf"^({_UUID})\.json$")
@@ -145,24 +145,44 @@ class Drop:
                 self._note_ignored(folder, entry.name)
         return sorted(sites)
 
-    def numbered(self, folder: Path, pattern: re.Pattern[str]) -> dict[int, Path]:
-        """Files in ``folder`` whose names match ``pattern`` (group 1 is the number)."""
+    def numbered(self, folder: Path, pattern: re.Pattern[str]) -> dict[int, str]:
+        """Files in ``folder`` whose names match ``pattern`` (group 1 is the number), as
+        plain path strings (a poll lists thousands; Path objects would cost more than the
+        listing itself)."""
         found = {}
         for entry in self._entries(folder):
             m = pattern.match(entry.name)
             if m and entry.is_file():
-                found[int(m.group(1))] = folder / entry.name
+                found[int(m.group(1))] = entry.path
             else:
                 self._note_ignored(folder, entry.name)
         return found
 
-    def segments(self, site_id: str) -> dict[int, Path]:
+    def names(self, folder: Path) -> list[str]:
+        """Every name in a folder (nothing checked yet), for the fast "anything new?" test."""
+        try:
+            return os.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def accept(self, folder: Path, names: set[str], pattern: re.Pattern[str]) -> dict[int, str]:
+        """Of ``names`` (in ``folder``), those matching ``pattern``; the rest are ignored."""
+        found = {}
+        for name in names:
+            m = pattern.match(name)
+            if m:
+                found[int(m.group(1))] = os.path.join(folder, name)
+            else:
+                self._note_ignored(folder, name)
+        return found
+
+    def segments(self, site_id: str) -> dict[int, str]:
         return self.numbered(self.base / "seg" / site_id, SEG_RE)
 
-    def rosters(self) -> dict[int, Path]:
+    def rosters(self) -> dict[int, str]:
         return self.numbered(self.dir("roster"), ROSTER_RE)
 
-    def acks(self, site_id: str) -> dict[int, Path]:
+    def acks(self, site_id: str) -> dict[int, str]:
         return self.numbered(self.base / "ack" / site_id, ACK_RE)
 
     def join_requests(self) -> dict[str, Path]:
@@ -231,7 +251,7 @@ def _same_content(path: Path, data: bytes) -> bool:
         return False
 
 
-def read_file(path: Path, limit: int) -> bytes | None:
+def read_file(path: Path | str, limit: int) -> bytes | None:
     """A file's bytes, or None if it cannot be read now (an online-only placeholder, a file
     still locked by its writer, gone since the listing)."""
     try:

@@ -37,7 +37,7 @@ from csn_desk.store.remote import (
 )
 from csn_desk.sync import segment as seg
 from csn_desk.sync.documents import NETWORK, org_scope
-from csn_desk.sync.drop import Drop, read_file
+from csn_desk.sync.drop import SEG_RE, Drop, read_file
 from csn_desk.sync.failpoints import crashpoint
 from csn_desk.workspace import Workspace
 
@@ -78,29 +78,89 @@ class ImportResult:
     clone_seen: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Known:
-    recorded: dict[tuple[str, int], tuple[str, str]]  # (site, seq) -> (hash, prev_hash)
+    """What this site has recorded, read per poll as cheaply as possible: a poll that finds
+    nothing new must stay fast with thousands of segments in the drop."""
+
+    ws: Workspace
     bad: dict[tuple[str, int], dict[str, str]]  # (site, seq) -> {hash: kind}
     members: dict[str, SyncMember]
-    own_installs: dict[int, str]  # our own published seqs -> install tag
+    recorded: dict[str, set[int]] = field(default_factory=dict)
+    chain: dict[tuple[str, int], tuple[str, str]] = field(default_factory=dict)
+
+    def has(self, site_id: str, seq: int) -> bool:
+        return seq in self.recorded.get(site_id, ())
+
+    def add(self, site_id: str, seq: int, digest: str, prev_hash: str) -> None:
+        self.recorded.setdefault(site_id, set()).add(seq)
+        self.chain[(site_id, seq)] = (digest, prev_hash)
 
 
-def _load(session: Session, own_site: str) -> _Known:
-    recorded: dict[tuple[str, int], tuple[str, str]] = {}
-    installs: dict[int, str] = {}
-    rows = session.execute(text(
-        "SELECT site_id, seq, hash, prev_hash, state, install FROM sync_segment")).all()
-    for site_id, seq, digest, prev, st, install in rows:
-        recorded[(site_id, seq)] = (digest, prev)
-        if site_id == own_site and st == "published":
-            installs[seq] = install
-    bad: dict[tuple[str, int], dict[str, str]] = {}
-    for site_id, seq, digest, kind in session.execute(text(
-            "SELECT site_id, seq, hash, kind FROM sync_bad_file")).all():
-        bad.setdefault((site_id, seq), {})[digest] = kind
-    members = {m.site_id: m for m in session.execute(select(SyncMember)).scalars()}
-    return _Known(recorded, bad, members, installs)
+# (database, site) -> (count, max seq, file names of the seqs recorded): reused while the
+# count and the highest seq recorded are unchanged (one tiny query per site per poll).
+_NAMES: dict[tuple[str, str], tuple[int, int, frozenset[str], frozenset[int]]] = {}
+
+
+def _recorded_names(con: Any, db_key: str, site_id: str) -> tuple[frozenset[str],
+                                                                  frozenset[int]]:
+    count, top = con.execute("SELECT count(*), coalesce(max(seq), 0) FROM sync_segment "
+                             "WHERE site_id = ?", (site_id,)).fetchone()
+    cached = _NAMES.get((db_key, site_id))
+    if cached is not None and cached[0] == count and cached[1] == top:
+        return cached[2], cached[3]
+    seqs = frozenset(r[0] for r in con.execute(
+        "SELECT seq FROM sync_segment WHERE site_id = ?", (site_id,)))
+    names = frozenset(f"{seq:012d}.seg" for seq in seqs)
+    _NAMES[(db_key, site_id)] = (count, top, names, seqs)
+    return names, seqs
+
+
+def _load(ws: Workspace) -> _Known:
+    raw = ws.db.engine.raw_connection()
+    try:
+        con: Any = raw.driver_connection
+        bad: dict[tuple[str, int], dict[str, str]] = {}
+        for site_id, seq, digest, kind in con.execute(
+                "SELECT site_id, seq, hash, kind FROM sync_bad_file"):
+            bad.setdefault((site_id, seq), {})[digest] = kind
+    finally:
+        raw.close()
+    with ws.db.read() as s:
+        members = {m.site_id: m for m in s.execute(select(SyncMember)).scalars()}
+    return _Known(ws, bad, members)
+
+
+def _fresh(known: _Known, drop: Drop, site_id: str) -> list[tuple[int, str]]:
+    """The segment files of a site that are not recorded here yet, in seq order."""
+    folder = drop.base / "seg" / site_id
+    present = drop.names(folder)
+    raw = known.ws.db.engine.raw_connection()
+    try:
+        names, seqs = _recorded_names(raw.driver_connection, str(known.ws.db.paths.database),
+                                      site_id)
+    finally:
+        raw.close()
+    known.recorded[site_id] = set(seqs)
+    if len(present) == len(names) and names.issuperset(present):
+        return []
+    new = drop.accept(folder, set(present) - names, SEG_RE)
+    return sorted((seq, path) for seq, path in new.items() if seq not in seqs)
+
+
+def _neighbours(ws: Workspace, known: _Known, site_id: str, seq: int
+                ) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
+    """(hash, prev_hash) recorded for seq - 1 and seq + 1 of a site, if any."""
+    out = []
+    for other in (seq - 1, seq + 1):
+        key = (site_id, other)
+        if key not in known.chain and known.has(site_id, other):
+            with ws.db.read() as s:
+                row = s.get(SyncSegment, (site_id, other))
+            if row is not None:
+                known.chain[key] = (row.hash, row.prev_hash)
+        out.append(known.chain.get(key))
+    return out[0], out[1]
 
 
 def import_segments(ws: Workspace, drop: Drop, net: SyncNetwork,
@@ -110,14 +170,11 @@ def import_segments(ws: Workspace, drop: Drop, net: SyncNetwork,
     """Apply every new readable segment in the drop (``organisation_id``: this site's
     organisation as the roster says, which a joining site adopts only afterwards)."""
     result = ImportResult()
-    with ws.db.read() as s:
-        known = _load(s, ws.site_id)
+    known = _load(ws)
     candidates: list[tuple[str, int, Any]] = []
     for site_id in drop.site_dirs("seg"):
         member = known.members.get(site_id)
-        files = drop.segments(site_id)
-        fresh = [(seq, path) for seq, path in files.items()
-                 if (site_id, seq) not in known.recorded]
+        fresh = _fresh(known, drop, site_id)
         if not fresh:
             continue
         if member is None:
@@ -135,14 +192,14 @@ def import_segments(ws: Workspace, drop: Drop, net: SyncNetwork,
         candidates += [(site_id, seq, path) for seq, path in sorted(fresh)]
     scopes = (NETWORK, org_scope(organisation_id))
     now = int(time.time() * 1000) if now_ms is None else now_ms
-    for done, (site_id, seq, path) in enumerate(candidates, start=1):
+    for count, (site_id, seq, path) in enumerate(candidates, start=1):
         member = known.members[site_id]
         if member.paused_reason:  # an equivocation found earlier in this run
             result.held += 1
             continue
         _one(ws, net, scope_keys, known, result, member, site_id, seq, path, scopes, now)
         if progress is not None:
-            progress(done, len(candidates))
+            progress(count, len(candidates))
     return result
 
 
@@ -162,13 +219,13 @@ def _one(ws: Workspace, net: SyncNetwork, scope_keys: dict[tuple[str, int], byte
         header, end = seg.read_header(data)
         _check_header(header, net, member, site_id, seq, now)
         seg.verify(data, header, member.sign_key)
-        _check_chain(known, site_id, seq, header.prev_hash, digest)
+        _check_chain(*_neighbours(ws, known, site_id, seq), header.prev_hash, digest)
     except seg.SegmentProblem as problem:
         _problem(ws, known, result, site_id, seq, digest, seen, problem)
         return
     if header.scope not in scopes:
         _record_only(ws, header, digest, len(data), "skipped", member)
-        known.recorded[(site_id, seq)] = (digest, header.prev_hash)
+        known.add(site_id, seq, digest, header.prev_hash)
         result.skipped += 1
         return
     key = scope_keys.get((header.scope, header.epoch))
@@ -190,7 +247,7 @@ def _one(ws: Workspace, net: SyncNetwork, scope_keys: dict[tuple[str, int], byte
             QUARANTINED, "The file's changes cannot be applied as they are; nothing of it "
                          "was kept."))
         return
-    known.recorded[(site_id, seq)] = (digest, header.prev_hash)
+    known.add(site_id, seq, digest, header.prev_hash)
     if site_id == ws.site_id:
         result.own_reimported += 1
         _check_own_install(ws, known, seq, header.install, result)
@@ -247,9 +304,8 @@ def _check_header(header: seg.Header, net: SyncNetwork, member: SyncMember, site
                                                "this computer's; check the date on both.")
 
 
-def _check_chain(known: _Known, site_id: str, seq: int, prev_hash: str, digest: str) -> None:
-    before = known.recorded.get((site_id, seq - 1))
-    after = known.recorded.get((site_id, seq + 1))
+def _check_chain(before: tuple[str, str] | None, after: tuple[str, str] | None,
+                 prev_hash: str, digest: str) -> None:
     if (before is not None and before[0] != prev_hash) or (after is not None
                                                            and after[1] != digest):
         raise seg.SegmentProblem(EQUIVOCATION, "The site has published two different "
@@ -404,7 +460,12 @@ def _check_own_install(ws: Workspace, known: _Known, seq: int, install: str,
     mine = install_tag(ws)
     if install == mine:
         return
-    if any(s < seq and tag == mine for s, tag in known.own_installs.items()):
+    with ws.db.read() as s:
+        ours_before = s.execute(select(SyncSegment.seq).where(
+            col(SyncSegment.site_id) == ws.site_id, col(SyncSegment.state) == "published",
+            col(SyncSegment.install) == mine, col(SyncSegment.seq) < seq).limit(1)).first()
+    del known
+    if ours_before is not None:
         reason = ("Another computer is publishing as this site: this copy may be a clone of "
                   "another install.")
         _pause(ws, ws.site_id, reason)

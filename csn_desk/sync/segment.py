@@ -46,7 +46,7 @@ MAX_PLAIN = 64 * 1024 * 1024  # decompressed payload: a hard cap (no decompressi
 MAX_FILE = 80 * 1024 * 1024
 MAX_OPS = 20_000
 
-HLC_RE = re.compile(r"^\d{13}-\d{6}$")
+HLC_RE = re.compile(r"^[0-9]{13}-[0-9]{6}$")
 HEX64_RE = re.compile(r"^(|[0-9a-f]{64})$")
 ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 SCOPE_RE = re.compile(r"^(network|organisation:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"

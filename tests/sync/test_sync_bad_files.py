@@ -219,7 +219,9 @@ CONFLICT_NAMES = ("000000000001 (conflicted copy).seg",
                   "000000000001 (Ada's conflicted copy 2026-11-26).seg",
                   "000000000001-DESKTOP-PC.seg", "000000000001.sync-conflict-20261126-1.seg",
                   ".syncthing.000000000001.seg.tmp", "000000000001.SEG", "desktop.ini",
-                  "Thumbs.db", "~$000000000001.seg", "00000000001.seg", ".DS_Store")
+                  "Thumbs.db", "~$000000000001.seg", "00000000001.seg", ".DS_Store",
+                  "\u0660" * 11 + "\u0661.seg",  # Arabic-Indic digits: not our names
+                  "\uff10" * 11 + "\uff11.seg")  # full-width digits
 
 
 def test_cloud_conflict_copies_and_strangers_are_ignored(trio: Net) -> None:

@@ -34,6 +34,16 @@ def _font(scale: float = 1.0) -> QFont:
     return font
 
 
+def spoken(cell: Cell) -> str:
+    """A number as a chart label says it: hidden ones in words ("<5" would also be taken
+    for markup by the axis)."""
+    if cell.mark == "<5":
+        return "under 5"
+    if cell.mark == "*":
+        return "hidden"
+    return cell.text
+
+
 class BarChart(QChartView):
     """A horizontal bar chart that can be filled again (period or scope changed)."""
 
@@ -42,6 +52,8 @@ class BarChart(QChartView):
         self.setAccessibleName(name)
         self.setAccessibleDescription("The same numbers are in the table beside the chart.")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.viewport().setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.viewport().setAccessibleName(name)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.labels: list[str] = []
@@ -49,8 +61,8 @@ class BarChart(QChartView):
 
     def set_bars(self, title: str, labels: Sequence[str], cells: Sequence[Cell]) -> None:
         """Bars for ``cells`` (hidden ones drawn as nothing), labelled "label: number"."""
-        self.labels = [f"{label}: {cell.text}" for label, cell in zip(labels, cells,
-                                                                      strict=True)]
+        self.labels = [f"{label}: {spoken(cell)}" for label, cell in zip(labels, cells,
+                                                                         strict=True)]
         chart = QChart()
         chart.setTitle(title)
         chart.setTitleFont(_font(1.1))
@@ -96,4 +108,4 @@ class BarChart(QChartView):
         if old is not None and old is not chart:
             old.deleteLater()
         line = self.fontMetrics().height()
-        self.setMinimumHeight(int(line * (2.2 * max(1, len(labels)) + 5)))
+        self.setMinimumHeight(int(line * (1.7 * max(1, len(labels)) + 5)))

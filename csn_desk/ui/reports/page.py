@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QStandardPaths, Qt
+from PySide6.QtCore import QDate, QEvent, QStandardPaths, Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -78,12 +77,23 @@ def _table(model: Any, name: str) -> QTableView:
     return view
 
 
+MEASURED_ROWS = 300  # longer tables (services of a large network) get one-line rows
+
+
 def _fit(view: QTableView) -> None:
+    """Numbers as wide as they need, labels the rest; rows as tall as their text at the
+    text size in use (measured for short tables; one line for very long ones)."""
     header = view.horizontalHeader()
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     for column in range(1, view.model().columnCount()):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-    view.resizeRowsToContents()
+    line = view.fontMetrics().height() + 8
+    view.verticalHeader().setMinimumSectionSize(line)
+    view.verticalHeader().setDefaultSectionSize(line)
+    long_table = view.model().rowCount() > MEASURED_ROWS
+    view.setWordWrap(not long_table)
+    if not long_table:
+        view.resizeRowsToContents()
 
 
 class _ChartTab(QWidget):
@@ -94,10 +104,13 @@ class _ChartTab(QWidget):
         self.chart = BarChart(f"Chart: {title}")
         self.model = TallyTableModel(self)
         self.table = _table(self.model, table_name)
+        # The chart on top at full width (its labels end with the numbers, which must not
+        # be cut short), the table below; the page scrolls when both do not fit.
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.chart)
         splitter.addWidget(self.table)
+        self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(splitter)
@@ -151,44 +164,48 @@ class ReportsPage(QWidget):
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.place.currentIndexChanged.connect(self._place_changed)
 
-        controls = QGridLayout()
-        controls.setHorizontalSpacing(12)
-        cells: list[tuple[str, QWidget]] = [("Per&iod", self.kind), ("&Month", self.month),
-                                            ("&From", self.start), ("&To", self.end),
-                                            ("P&lace", self.place)]
+        # Each control with its label above it, side by side; a hidden control (month or
+        # date range) takes no room.
+        controls = QHBoxLayout()
+        controls.setSpacing(12)
         self.control_labels: dict[QWidget, QLabel] = {}
-        for column, (text, widget) in enumerate(cells):
+        self.fields: dict[QWidget, QWidget] = {}
+        for text, widget, stretch in (("Per&iod", self.kind, 2), ("&Month", self.month, 2),
+                                      ("Fro&m", self.start, 1), ("T&o", self.end, 1),
+                                      ("P&lace", self.place, 3)):
+            field = QWidget()
+            column = QVBoxLayout(field)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
             label = QLabel(text)
             label.setBuddy(widget)
+            column.addWidget(label)
+            column.addWidget(widget)
             self.control_labels[widget] = label
-            controls.addWidget(label, 0, column)
-            controls.addWidget(widget, 1, column)
-        for column in range(len(cells)):
-            controls.setColumnStretch(column, 1)
-        options = QHBoxLayout()
-        options.addWidget(self.hide_small, 1)
-        options.addWidget(self.show_button)
+            self.fields[widget] = field
+            controls.addWidget(field, stretch)
 
         self.status = QLabel("Choose a period and a place, then Show figures.")
         self.status.setWordWrap(True)
+        self.status.setAccessibleName("Report status")
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Counting progress")
         self.progress.setTextVisible(True)
         self.progress.setVisible(False)
-        self.note = QLabel("")
-        self.note.setWordWrap(True)
-        self.note.setObjectName("subheading")
 
         # -- saving -------------------------------------------------------------------------
         self.export_buttons: dict[str, QPushButton] = {}
-        exports = QHBoxLayout()
+        # Rows that stay narrow enough for 200% text on a small screen: the choices, then
+        # the actions, then the small-numbers box.
+        options = QHBoxLayout()
+        options.addWidget(self.show_button)
         for fmt, text, _filter in EXPORTS:
             button = QPushButton(text)
             button.setAccessibleName(text.replace("&", ""))
             button.clicked.connect(lambda _c=False, f=fmt: self.choose_export(f))
             self.export_buttons[fmt] = button
-            exports.addWidget(button)
-        exports.addStretch(1)
+            options.addWidget(button)
+        options.addStretch(1)
 
         # -- the figures --------------------------------------------------------------------
         self.tabs = QTabWidget()
@@ -207,7 +224,7 @@ class ReportsPage(QWidget):
         self.trend_model = TrendTableModel(self)
         self.trend_table = _table(self.trend_model, "Needs recorded by month")
         need_row = QHBoxLayout()
-        need_label = QLabel("&Category")
+        need_label = QLabel("Cat&egory")
         need_label.setBuddy(self.trend_need)
         need_row.addWidget(need_label)
         need_row.addWidget(self.trend_need, 1)
@@ -215,16 +232,18 @@ class ReportsPage(QWidget):
         trend_split.setChildrenCollapsible(False)
         trend_split.addWidget(self.trend_chart)
         trend_split.addWidget(self.trend_table)
+        self.splitters = [trend_split]
         trend_layout = QVBoxLayout(trend_tab)
         trend_layout.setContentsMargins(0, 4, 0, 0)
         trend_layout.addLayout(need_row)
         trend_layout.addWidget(trend_split, 1)
-        self.tabs.addTab(trend_tab, "Needs by &month")
+        self.tabs.addTab(trend_tab, "Needs by mo&nth")
 
         self.chart_tabs: dict[str, _ChartTab] = {}
         for title, key, _chart_title in CHART_TABS:
             tab = _ChartTab(title, f"{title} table")
             self.chart_tabs[key] = tab
+            self.splitters.append(tab.splitter)
             self.tabs.addTab(tab, title)
 
         other = QWidget()
@@ -235,7 +254,7 @@ class ReportsPage(QWidget):
         self.other_definition = QLabel("")
         self.other_definition.setWordWrap(True)
         other_row = QHBoxLayout()
-        other_label = QLabel("T&able")
+        other_label = QLabel("Sho&w table")
         other_label.setBuddy(self.other_choice)
         other_row.addWidget(other_label)
         other_row.addWidget(self.other_choice, 1)
@@ -244,7 +263,7 @@ class ReportsPage(QWidget):
         other_layout.addLayout(other_row)
         other_layout.addWidget(self.other_definition)
         other_layout.addWidget(self.other_table, 1)
-        self.tabs.addTab(other, "All &tables")
+        self.tabs.addTab(other, "All ta&bles")
 
         body = QWidget()
         scroll = QScrollArea()
@@ -261,17 +280,24 @@ class ReportsPage(QWidget):
         layout.setSpacing(8)
         layout.addWidget(heading)
         layout.addLayout(controls)
+        layout.addWidget(self.hide_small)
         layout.addLayout(options)
         layout.addWidget(self.status)
         layout.addWidget(self.progress)
-        layout.addWidget(self.note)
-        layout.addLayout(exports)
         layout.addWidget(self.tabs, 1)
         self.tabs.setMinimumHeight(self.fontMetrics().height() * 22)
         self._kind_changed()
         self._set_actions()
 
     # -- life cycle -------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        """The text size changed (View > Text size): fit every table to it again."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            for view in self.findChildren(QTableView):
+                if view.model() is not None:
+                    _fit(view)
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._started:
@@ -312,8 +338,7 @@ class ReportsPage(QWidget):
         month = self.kind.currentData() == MONTH
         for widget, shown in ((self.month, month), (self.start, not month),
                               (self.end, not month)):
-            widget.setVisible(shown)
-            self.control_labels[widget].setVisible(shown)
+            self.fields[widget].setVisible(shown)
         self._place_changed()
 
     def _place_changed(self) -> None:
@@ -385,11 +410,9 @@ class ReportsPage(QWidget):
         self.tallies = tallies
         self._busy = False
         self.progress.setVisible(False)
-        hidden = ("Small numbers are hidden." if tallies.suppressed
-                  else "Exact figures: for use inside the organisation only.")
-        self.status.setText(f"{tallies.period.label}, {tallies.place}. {hidden}")
-        self.note.setText(" ".join(tallies.notes))
-        headings = tallies.columns
+        self.status.setText(f"{tallies.period.label}, {tallies.place}. "
+                            + " ".join(tallies.notes))
+        headings = tallies.short_columns
         self.summary_model.set_table("Figure", headings, tallies.summary.rows)
         _fit(self.summary_table)
         for _title, key, chart_title in CHART_TABS:
@@ -429,7 +452,7 @@ class ReportsPage(QWidget):
         if self.tallies is None or self.other_choice.currentData() is None:
             return
         table: Table = self.tallies.table(self.other_choice.currentData())
-        self.other_model.set_table(table.title, self.tallies.columns, table.rows)
+        self.other_model.set_table(table.title, self.tallies.short_columns, table.rows)
         self.other_definition.setText(" ".join(t for t in (table.definition, table.note) if t))
         self.other_table.setAccessibleName(f"{table.title} table")
         _fit(self.other_table)
