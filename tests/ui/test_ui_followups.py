@@ -82,8 +82,12 @@ def test_referral_worked_to_started_service(qtbot: QtBot, ws: Workspace,
 
     page.table.setFocus()
     page.table.selectRow(0)
+    page.outcome.setCurrentIndex(page.outcome.findData("not_eligible"))
+    assert page.reason.isEnabled() and page.reason.currentData() == "not_eligible"
     page.outcome.setCurrentIndex(page.outcome.findData("contacted"))
     assert "stays as it is" in page.need_effect.text()
+    # A reason that will not be saved is never on show.
+    assert not page.reason.isEnabled() and page.reason.currentData() is None
     qtbot.mouseClick(page.record_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.saves == 1, timeout=TIMEOUT)
     contacted = vocab("referral_statuses").label("contacted")

@@ -160,6 +160,9 @@ class FollowUpsPage(QWidget):
         for code in outcome_statuses():
             self.outcome.addItem(statuses.label(code), code)
         self.reason = _combo("Reason the need was not met")
+        # Shown while the outcome is not an unmet need, so a disabled box never shows a
+        # reason that will not be saved.
+        self.reason.addItem("Not needed for this outcome", None)
         for term in vocab("unmet_reasons").terms:
             self.reason.addItem(term.label, term.code)
         self.need_effect = QLabel("")
@@ -453,8 +456,12 @@ class FollowUpsPage(QWidget):
         mapped = NEED_OUTCOME.get(self.outcome.currentData() or "")
         unmet = mapped is not None and mapped[0] == "unmet"
         self.reason.setEnabled(unmet)
-        if unmet and mapped is not None and mapped[1]:
-            self.reason.setCurrentIndex(max(0, self.reason.findData(mapped[1])))
+        if not unmet:
+            self.reason.setCurrentIndex(0)
+        elif mapped is not None and mapped[1]:
+            self.reason.setCurrentIndex(max(1, self.reason.findData(mapped[1])))
+        elif self.reason.currentIndex() == 0:
+            self.reason.setCurrentIndex(1)
         outcomes = vocab("need_outcomes")
         self.need_effect.setText(
             f"The person's need will be marked: {outcomes.label(mapped[0])}." if mapped
