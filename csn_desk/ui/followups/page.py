@@ -376,9 +376,15 @@ class FollowUpsPage(QWidget):
 
     def table_room(self) -> int:
         """The width the columns may use: the table less its frame and a vertical scroll
-        bar (always counted, so the choice of shape does not flip when one appears)."""
+        bar (always counted, so the choice of shape does not flip when one appears). The
+        page's own scroll bar is counted the same way: it comes and goes as the message under
+        the queue appears, and must not flip the queue's shape either."""
+        scroll = getattr(self, "page_scroll", None)  # None while the page is being built
+        page_bar = scroll.verticalScrollBar() if scroll is not None else None
+        page_room = (page_bar.sizeHint().width()
+                     if page_bar is not None and not page_bar.isVisible() else 0)
         return (self.table.width() - 2 * self.table.frameWidth()
-                - self.table.verticalScrollBar().sizeHint().width())
+                - self.table.verticalScrollBar().sizeHint().width() - page_room)
 
     def five_columns_width(self) -> int:
         """The five columns' width with every cell whole on one line (the first thousand
