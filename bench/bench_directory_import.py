@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.harness import HEADER, Result, summarise
+from bench.harness import Result, print_results, summarise
 from csn_desk.workspace import Workspace
 
 PASSPHRASE = "bench-kettle-orchard-42"
@@ -169,11 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Generating and importing a fictional ORUK file...", file=sys.stderr, flush=True)
         results = run(None, Path(tmp), runs, quick=args.quick)
         print(f"  done in {time.monotonic() - t0:.1f} s", file=sys.stderr, flush=True)
-    print(HEADER)
-    for r in results:
-        print(r.row())
-    for r in results:
-        print(r.json_line())
+    print_results(results)
     return 0
 
 

@@ -18,7 +18,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench.harness import HEADER, Result, summarise, time_ms
+from bench.harness import Result, print_results, summarise, time_ms
 from csn_desk.workspace import Workspace
 
 PASSPHRASE = "bench-kettle-orchard-42"
@@ -137,11 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Building fictional letter data...", file=sys.stderr, flush=True)
         results = run(None, Path(tmp), runs, quick=args.quick)
         print(f"  done in {time.monotonic() - t0:.1f} s", file=sys.stderr, flush=True)
-    print(HEADER)
-    for r in results:
-        print(r.row())
-    for r in results:
-        print(r.json_line())
+    print_results(results)
     return 0
 
 

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import HEADER, Result, summarise, time_ms
+from bench.harness import Result, print_results, summarise, time_ms
 from csn_desk.workspace import Workspace
 
 PASSPHRASE = "bench-kettle-orchard-42"
@@ -180,11 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="csn-bench-sync-") as tmp:
         print("Building two fictional sites and their changes...", file=sys.stderr, flush=True)
         results = run(None, Path(tmp), runs, quick=args.quick)
-    print(HEADER)
-    for r in results:
-        print(r.row())
-    for r in results:
-        print(r.json_line())
+    print_results(results)
     return 0
 
 

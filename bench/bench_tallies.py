@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.harness import HEADER, Result, summarise, time_ms
+from bench.harness import Result, print_results, summarise, time_ms
 from csn_desk.reports.periods import month_of
 from csn_desk.store.models import Enquiry
 from csn_desk.timefmt import to_uk
@@ -150,11 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             ws.close()
         results.append(save_overhead(Path(tmp), max(20, runs * 4)))
-    print(HEADER)
-    for r in results:
-        print(r.row())
-    for r in results:
-        print(r.json_line())
+    print_results(results)
     return 0
 
 

@@ -66,3 +66,12 @@ def summarise(name: str, samples: list[float], target: str, unit: str = "ms",
 
 
 HEADER = (f"{'measure':<44} {'median':>9} {'p95':>9} {'baseline':>9} {'ratio':>7}  unit target")
+
+
+def print_results(results: list[Result]) -> None:
+    """The table people read, then one JSON line per result for ``bench/results``."""
+    print(HEADER)
+    for r in results:
+        print(r.row())
+    for r in results:
+        print(r.json_line())
