@@ -13,6 +13,7 @@ import bisect
 import itertools
 import json
 import random
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -146,6 +147,7 @@ def generate(ws: Workspace, *, enquiries: int, seed: int = 1, anchor: date | Non
         con: Any = raw.driver_connection
         service_ids = _directory(con, rng, ids, start, n_services, summary, report)
         client_ids = _clients(con, rng, ids, ws, start, n_clients, summary, report)
+        _consents(con, random.Random(seed * 7919 + 3), ws, client_ids, end, report)
         if enquiries:
             _enquiries(con, rng, ids, ws, site_ids, service_ids, client_ids, start, end,
                        enquiries, summary, report)
@@ -312,6 +314,33 @@ def _clients(con: Any, rng: random.Random, ids: _Ids, ws: Workspace, start: date
     summary.clients = n_clients
     summary.samples.update(samples)
     return client_ids
+
+
+_CONSENT_NAMESPACE = uuid.UUID("6d1f0a52-3c4b-5e8f-9a7d-2b6c8e4f1a30")
+# (purpose, share of demo clients who agreed): most agree; a few said no, so the app's
+# consent checks show up in the demo too.
+_DEMO_CONSENTS = (("keep_record", 1.0), ("contact_followup", 0.9), ("share_referral", 0.8))
+
+
+def _consents(con: Any, rng: random.Random, ws: Workspace, clients: list[str], end: datetime,
+              report: Progress) -> None:
+    """Each demo client's consent decisions, taken at some visit in the last ten months and
+    due for renewal a year later (so they are in force, a few due soon). A separate random
+    stream and name-based ids, so adding them changed none of the other demo records."""
+    from csn_desk.consents import default_renewal_date
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for cid in clients:
+            taken = end - timedelta(days=rng.randint(5, 300))
+            for purpose, share in _DEMO_CONSENTS:
+                yield (str(uuid.uuid5(_CONSENT_NAMESPACE, f"{cid}/{purpose}")), cid, purpose,
+                       rng.random() < share, "in_person", ws.user.id, _ts(taken),
+                       default_renewal_date(taken.date()).isoformat())
+
+    _chunked_insert(con, "INSERT INTO consent (id, client_id, purpose, given, method, "
+                         "taken_by_user_id, recorded_at, renewal_due) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows(), len(clients) * len(_DEMO_CONSENTS), "consents", report)
 
 
 def _enquiries(con: Any, rng: random.Random, ids: _Ids, ws: Workspace, site_ids: list[str],
