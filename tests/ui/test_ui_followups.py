@@ -94,7 +94,7 @@ def test_referral_worked_to_started_service(qtbot: QtBot, ws: Workspace,
     qtbot.waitUntil(lambda: model.row_at(0).status == "contacted", timeout=TIMEOUT)
     # The message under the queue (and the page scroll bar it may bring) does not flip the
     # queue into its compact shape.
-    qtbot.waitUntil(lambda: page.message.isVisible(), timeout=TIMEOUT)
+    qtbot.waitUntil(page.message.isVisible, timeout=TIMEOUT)
     assert not model.compact
     assert model.index(0, 1).data() == contacted
     assert model.rowCount() == 2 and model.row_at(0).referral_id == rid  # still selected
