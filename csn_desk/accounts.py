@@ -1,14 +1,20 @@
 """Setting up a data directory and signing in: the first site, its organisation and its
-administrator; unlocking by passphrase or recovery key; changing a passphrase."""
+administrator; unlocking by passphrase or recovery key; changing a passphrase; and the
+administrators' user management (list, add, disable, enable, change role, reset).
+
+Every change to an account is audited with ids only. A disabled account loses its key slot,
+so its old passphrase no longer opens the database even outside this app; enabling it again
+sets a new passphrase. There is always at least one active administrator."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import col, select
 
 from csn_desk.directory.index import sync_taxonomy_labels
-from csn_desk.errors import InvalidInput, UnknownUser
+from csn_desk.errors import InvalidInput, NotAllowed, UnknownUser
 from csn_desk.passphrases import require_strong
 from csn_desk.store.database import Database
 from csn_desk.store.keys import KdfParams
@@ -20,6 +26,9 @@ from csn_desk.workspace import UserInfo, Workspace
 SITE_ID = "site_id"
 ORGANISATION_ID = "organisation_id"
 DEMO = "demo"
+ADMIN = "admin"
+DISABLED_MESSAGE = ("This account has been disabled. Ask an administrator to enable it "
+                    "if you still need it.")
 
 
 def _clean_username(username: str) -> str:
@@ -63,9 +72,12 @@ def initialise(data_dir: Path, *, site_name: str, organisation_name: str, admin_
 def _workspace(db: Database, username: str) -> Workspace:
     with db.read() as s:
         user = s.execute(select(User).where(col(User.username) == username)).scalar_one_or_none()
-        if user is None or not user.active:
+        if user is None:
             db.close()
             raise UnknownUser(username)
+        if not user.active:
+            db.close()
+            raise NotAllowed(DISABLED_MESSAGE)
         settings = {k: v for k, v in s.execute(select(LocalSetting.key, LocalSetting.value))}
         site = s.get(Site, settings[SITE_ID])
         org = s.get(Organisation, settings[ORGANISATION_ID])
@@ -99,18 +111,26 @@ def sign_in_with_recovery(data_dir: Path, recovery_key: str, username: str) -> W
 def change_passphrase(ws: Workspace, new_passphrase: str, *, username: str | None = None,
                       kdf: KdfParams | None = None, check_strength: bool = True) -> None:
     """Rewrap the database key for a user (the signed-in one by default); data is untouched."""
-    target = username or ws.user.username
+    target = _clean_username(username) if username else ws.user.username
+    if target != ws.user.username:
+        _require_admin(ws)
+    user_id = _user_row(ws, target).id
     if check_strength:
         require_strong(new_passphrase, [target])
     ws.db.key_file().set_passphrase(target, new_passphrase, ws.db.key, kdf)
     with ws.db.write(ws.actor) as w:
-        w.event("auth:passphrase_changed", entity="user", entity_id=ws.user.id)
+        w.event("auth:passphrase_changed", entity="user", entity_id=user_id)
 
 
 def add_user(ws: Workspace, username: str, display_name: str, role: str, passphrase: str,
              *, kdf: KdfParams | None = None, check_strength: bool = True) -> UserInfo:
     """Add a member of staff at this site with their own key slot."""
+    _require_admin(ws)
     name = _clean_username(username)
+    if not display_name.strip():
+        raise InvalidInput("Give the person's name as colleagues know it, for example "
+                           "'Jo Smith'.")
+    display_name = display_name.strip()
     vocab("roles").check(role, "role")
     if check_strength:
         require_strong(passphrase, [name, display_name])
@@ -127,3 +147,125 @@ def add_user(ws: Workspace, username: str, display_name: str, role: str, passphr
 def usernames(data_dir: Path) -> list[str]:
     """Who can sign in here (read from the key file, no passphrase needed)."""
     return Database.key_file_at(data_dir).usernames()
+
+
+# -- user management (administrators) -----------------------------------------------------
+@dataclass(frozen=True)
+class UserRow:
+    """One account as the Users tab and ``csn-desk users list`` show it."""
+
+    id: str
+    username: str
+    display_name: str
+    role: str
+    active: bool
+
+    @property
+    def role_label(self) -> str:
+        return vocab("roles").label(self.role)
+
+
+def _require_admin(ws: Workspace) -> None:
+    # Imported here: protection.roles builds on workspace, as this module does.
+    from csn_desk.protection.roles import require
+
+    require(ws, "users.manage")
+
+
+def _user_row(ws: Workspace, username: str) -> User:
+    name = username.strip().lower()
+    with ws.db.read() as s:
+        user = s.execute(select(User).where(col(User.username) == name)).scalar_one_or_none()
+    if user is None:
+        raise UnknownUser(name)
+    return user
+
+
+def _row(user: User) -> UserRow:
+    return UserRow(user.id, user.username, user.display_name, user.role, user.active)
+
+
+def list_users(ws: Workspace) -> list[UserRow]:
+    """Every account on this computer, active ones first, then by username."""
+    _require_admin(ws)
+    with ws.db.read() as s:
+        users = s.execute(select(User)).scalars().all()
+        return sorted((_row(u) for u in users), key=lambda r: (not r.active, r.username))
+
+
+def _other_active_admins(ws: Workspace, user_id: str) -> int:
+    with ws.db.read() as s:
+        rows = s.execute(select(User.id).where(col(User.role) == ADMIN,
+                                               col(User.active).is_(True),
+                                               col(User.id) != user_id)).all()
+    return len(rows)
+
+
+def _keep_an_admin(ws: Workspace, user: User) -> None:
+    if user.role == ADMIN and user.active and _other_active_admins(ws, user.id) == 0:
+        raise NotAllowed("This is the last active administrator; make someone else an "
+                         "administrator first.")
+
+
+def disable_user(ws: Workspace, username: str) -> UserRow:
+    """Stop someone signing in: the account stays (its history keeps its name) but its key
+    slot is removed, so the old passphrase no longer opens the data at all."""
+    _require_admin(ws)
+    user = _user_row(ws, username)
+    if user.id == ws.user.id:
+        raise NotAllowed("You cannot disable the account you are signed in with; ask "
+                         "another administrator.")
+    _keep_an_admin(ws, user)
+    if user.active:
+        with ws.db.write(ws.actor) as w:
+            w.update(w.session.merge(user), active=False)
+            w.event("users:disable", entity="user", entity_id=user.id)
+    ws.db.key_file().remove_user(user.username)
+    return _row(_user_row(ws, username))
+
+
+def enable_user(ws: Workspace, username: str, new_passphrase: str, *,
+                kdf: KdfParams | None = None, check_strength: bool = True) -> UserRow:
+    """Let a disabled account sign in again, with a new passphrase (its old slot is gone)."""
+    _require_admin(ws)
+    user = _user_row(ws, username)
+    if check_strength:
+        require_strong(new_passphrase, [user.username, user.display_name])
+    ws.db.key_file().set_passphrase(user.username, new_passphrase, ws.db.key, kdf)
+    with ws.db.write(ws.actor) as w:
+        if not user.active:
+            w.update(w.session.merge(user), active=True)
+        w.event("users:enable", entity="user", entity_id=user.id)
+    return _row(_user_row(ws, username))
+
+
+def change_role(ws: Workspace, username: str, role: str) -> UserRow:
+    """Give someone another role; the last active administrator cannot be demoted."""
+    _require_admin(ws)
+    vocab("roles").check(role, "role")
+    user = _user_row(ws, username)
+    if role != ADMIN:
+        _keep_an_admin(ws, user)
+    if user.role != role:
+        with ws.db.write(ws.actor) as w:
+            w.update(w.session.merge(user), role=role)
+            w.event("users:role", entity="user", entity_id=user.id, detail=role)
+    return _row(_user_row(ws, username))
+
+
+def reset_passphrase(ws: Workspace, username: str, recovery_key: str, new_passphrase: str, *,
+                     kdf: KdfParams | None = None, check_strength: bool = True) -> None:
+    """Set a forgotten passphrase for someone, proven with the printed recovery key."""
+    _require_admin(ws)
+    user = _user_row(ws, username)
+    if not user.active:
+        raise InvalidInput("That account is disabled; enable it instead, which sets a new "
+                           "passphrase.")
+    if ws.db.key_file().unlock_with_recovery(recovery_key) != ws.db.key:
+        raise InvalidInput("That recovery key does not open this database. Check it against "
+                           "the printed copy.")
+    if check_strength:
+        require_strong(new_passphrase, [user.username, user.display_name])
+    ws.db.key_file().set_passphrase(user.username, new_passphrase, ws.db.key, kdf)
+    with ws.db.write(ws.actor) as w:
+        w.event("users:passphrase_reset", entity="user", entity_id=user.id)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from csn_desk.consents import ConsentState, current_consents
+from csn_desk.protection.roles import require
 from csn_desk.store.models import (
     Client,
     Document,
@@ -96,6 +97,7 @@ def communication_flags(preferred_format: str, interpreter: str | None = None,
 def client_flags(ws: Workspace, client_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Communication flags for many clients at once (for lists and queues); clients with
     none are absent. Limited to this organisation."""
+    require(ws, "clients.find")
     ids = list(dict.fromkeys(client_ids))
     found: dict[str, tuple[str, ...]] = {}
     with ws.db.read() as s:
@@ -114,6 +116,7 @@ def client_flags(ws: Workspace, client_ids: Iterable[str]) -> dict[str, tuple[st
 def latest_statuses(ws: Workspace,
                     referral_ids: Sequence[str]) -> dict[str, tuple[str, datetime]]:
     """Each referral's current status (its latest event) and when it was set."""
+    require(ws, "enquiries.view")
     latest: dict[str, tuple[str, datetime, str]] = {}
     with ws.db.read() as s:
         for start in range(0, len(referral_ids), _CHUNK):
@@ -132,6 +135,7 @@ def client_history(ws: Workspace, client_id: str, *, limit: int = HISTORY_LIMIT,
     """Enquiries (with needs and referrals and their current status), consents (with renewal
     flags) and documents produced for one client. Raises NotFound for an unknown, erased or
     other organisation's client (via :func:`current_consents`)."""
+    require(ws, "clients.view")
     consents = current_consents(ws, client_id, today=today)
     with ws.db.read() as s:
         rows = s.execute(select(col(Enquiry.id), col(Enquiry.received_at), col(Site.name),

@@ -27,6 +27,7 @@ from csn_desk.names import (
     score_person,
 )
 from csn_desk.postcodes import normalise as normalise_postcode
+from csn_desk.protection.roles import require
 from csn_desk.store.models import Client
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
@@ -168,6 +169,7 @@ class ClientDetail:
     restricted: bool
     created_at: datetime
     last_contact_at: datetime | None
+    restricted_reason: str | None = None  # a restriction_reasons code while restricted
 
     @property
     def display_name(self) -> str:
@@ -196,6 +198,7 @@ _DETAIL_FIELDS = tuple(f.name for f in dataclasses.fields(ClientDetail))
 
 def add_client(ws: Workspace, data: ClientInput) -> str:
     """Create a client record (with its search keys); returns its id."""
+    require(ws, "clients.edit")
     family_key, given_key = make_client_keys(data.given_name, data.family_name)
     client = Client(organisation_id=ws.organisation_id, family_key=family_key,
                     given_key=given_key, **{f: getattr(data, f) for f in _INPUT_FIELDS})
@@ -214,6 +217,7 @@ def _live_client(session: Session, ws: Workspace, client_id: str) -> Client:
 def update_client(ws: Workspace, client_id: str, **changes: Any) -> None:
     """Change some fields; the whole record is re-validated and the search keys recomputed.
     Only fields that really change reach the change log and the audit detail."""
+    require(ws, "clients.edit")
     unknown = set(changes) - set(_INPUT_FIELDS)
     if unknown:
         raise TypeError(f"update_client() got unknown fields: {', '.join(sorted(unknown))}")
@@ -228,6 +232,7 @@ def update_client(ws: Workspace, client_id: str, **changes: Any) -> None:
 
 def get_client(ws: Workspace, client_id: str) -> ClientDetail:
     """The whole record. Viewing personal data is logged in the audit trail (ids only)."""
+    require(ws, "clients.view")
     with ws.db.write(ws.actor) as w:
         client = _live_client(w.session, ws, client_id)
         w.event("view:client", entity="client", entity_id=client.id)
@@ -258,6 +263,7 @@ def find_clients(ws: Workspace, text: str, limit: int = 20) -> list[ClientMatch]
     """Look a client up as staff type: a date of birth (dd/mm/yyyy), a postcode (or its
     start, "DL1 1"), or names ("smi", "john smi", "smith j"). Not audited: the list shows
     no more than is needed to pick the person; opening the record is audited."""
+    require(ws, "clients.find")
     text = " ".join(text.split())
     limit = max(1, min(limit, 200))
     if not text:
@@ -393,6 +399,7 @@ def possible_duplicates(ws: Workspace, given_name: str, family_name: str,
     cost does not grow with the number of clients; they are then scored here with
     :func:`csn_desk.names.name_similarity`. ``exclude_id`` leaves out the record being edited.
     """
+    require(ws, "clients.find")
     query = name_parts(given_name, family_name)
     if not query.family and not query.given:
         return []

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from csn_desk.errors import InvalidInput, NotFound
 from csn_desk.ids import utcnow
+from csn_desk.protection.roles import require
 from csn_desk.store.models import Client, Consent, User
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
@@ -89,6 +90,7 @@ def _check_client(session: Session, ws: Workspace, client_id: str) -> None:
 def record_consent(ws: Workspace, client_id: str, purpose: str, given: bool,  # noqa: PLR0917
                    method: str, renewal_due: date | None = None) -> str:
     """Record a decision (given or refused) for one purpose; returns the consent id."""
+    require(ws, "clients.edit")
     vocab("consent_purposes").check(purpose, "consent purpose")
     vocab("consent_methods").check(method, "way consent was given")
     if renewal_due is not None and renewal_due < uk_today():
@@ -105,6 +107,7 @@ def record_consent(ws: Workspace, client_id: str, purpose: str, given: bool,  # 
 
 def withdraw_consent(ws: Workspace, consent_id: str) -> None:
     """Mark a given consent as withdrawn from now. Withdrawing it again changes nothing."""
+    require(ws, "clients.edit")
     with ws.db.write(ws.actor) as w:
         consent = w.session.get(Consent, consent_id)
         if consent is None:
@@ -120,6 +123,7 @@ def withdraw_consent(ws: Workspace, consent_id: str) -> None:
 def current_consents(ws: Workspace, client_id: str, *,
                      today: date | None = None) -> dict[str, ConsentState]:
     """The latest decision per purpose (purposes never asked about are absent)."""
+    require(ws, "clients.view")
     today = today or uk_today()
     with ws.db.read() as s:
         _check_client(s, ws, client_id)
@@ -150,6 +154,7 @@ def _state(c: Consent, today: date, taken_by_name: str) -> ConsentState:
 def has_consent(ws: Workspace, client_id: str, purpose: str, *,
                 today: date | None = None) -> bool:
     """Whether consent for ``purpose`` is in force today."""
+    require(ws, "clients.view")
     vocab("consent_purposes").check(purpose, "consent purpose")
     state = current_consents(ws, client_id, today=today).get(purpose)
     return state is not None and state.in_force

@@ -15,6 +15,9 @@ from sqlmodel import col, select
 from csn_desk.errors import InvalidInput, NotFound
 from csn_desk.ids import new_id, utcnow
 from csn_desk.postcodes import district
+from csn_desk.protection.consent_rules import require_consent
+from csn_desk.protection.restriction import check_usable
+from csn_desk.protection.roles import require
 from csn_desk.referrals import ReferralDraft, add_referrals
 from csn_desk.store.models import Client, Enquiry, EnquiryNeed, Site
 from csn_desk.vocab import vocab
@@ -84,6 +87,7 @@ def _validate(draft: EnquiryDraft) -> None:
 def save_enquiry(ws: Workspace, draft: EnquiryDraft,
                  referrals: Sequence[ReferralDraft] = ()) -> str:
     """Save an enquiry with its needs and referrals; returns its id. Idempotent on draft.id."""
+    require(ws, "enquiries.record")
     _validate(draft)
     pc_district = district(draft.postcode_district) if draft.postcode_district else None
     with ws.db.write(ws.actor) as w:
@@ -93,6 +97,8 @@ def save_enquiry(ws: Workspace, draft: EnquiryDraft,
             client = w.session.get(Client, draft.client_id)
             if client is None or client.organisation_id != ws.organisation_id:
                 raise NotFound("That client record was not found; search for them again.")
+            check_usable(client)  # restricted or erased: not to be used (DP-12)
+            require_consent(ws, client.id, "keep_record", lawful_basis=client.lawful_basis)
             w.update(client, last_contact_at=utcnow())
         received = draft.received_at or utcnow()
         if received.tzinfo is None:
@@ -112,6 +118,7 @@ def save_enquiry(ws: Workspace, draft: EnquiryDraft,
 
 def set_need_outcome(ws: Workspace, enquiry_id: str, need_code: str, outcome: str,
                      unmet_reason: str | None = None) -> None:
+    require(ws, "enquiries.record")
     vocab("need_outcomes").check(outcome, "need outcome")
     if outcome in ("unmet", "partly_met"):
         if unmet_reason is None:
@@ -158,6 +165,7 @@ def list_enquiries(ws: Workspace, *, month: str | None = None, limit: int = 100,
                    client_id: str | None = None, site_id: str | None = None,
                    since: datetime | None = None) -> list[EnquiryRow]:
     """Newest first. Rows carry ids, dates, site and need codes only."""
+    require(ws, "enquiries.view")
     columns = (Enquiry.id, Enquiry.received_at, Site.name, Enquiry.channel, Enquiry.client_id)
     query = (sa_select(*(col(c) for c in columns))
              .join(Site, col(Site.id) == Enquiry.site_id))
@@ -178,6 +186,7 @@ def list_enquiries(ws: Workspace, *, month: str | None = None, limit: int = 100,
 
 def count_enquiries(ws: Workspace, *, since: datetime | None = None,
                     site_id: str | None = None, month: str | None = None) -> int:
+    require(ws, "enquiries.view")
     query = _scope(select(func.count()).select_from(Enquiry), ws, month=month, since=since,
                    site_id=site_id)
     with ws.db.read() as s:

@@ -16,6 +16,8 @@ from sqlmodel import Session, col
 from csn_desk.client_history import client_flags
 from csn_desk.errors import NotFound
 from csn_desk.ids import utcnow
+from csn_desk.protection.restriction import check_client_usable
+from csn_desk.protection.roles import require
 from csn_desk.store.models import (
     Client,
     Enquiry,
@@ -118,6 +120,7 @@ def load_queue(ws: Workspace, by: date, filters: FollowUpFilters = FollowUpFilte
     """Referrals due by ``by`` whose outcome is not known yet and that match ``filters``,
     oldest due first, at most ``scan`` of them. The filters are part of the query, so a
     match is found wherever it lies in the queue."""
+    require(ws, "followups.work")
     scan = max(1, scan)
     filtered = any(v is not None for v in dataclasses.astuple(filters))
     rows_query = (_joined(select(col(ReferralState.referral_id), col(Referral.enquiry_id),
@@ -232,6 +235,7 @@ def record_outcome(ws: Workspace, referral_id: str, status: str, note: str = "",
     """Append the outcome event and update the need(s) it answers (``NEED_OUTCOME``);
     ``unmet_reason`` overrides the default reason. A need already met (say by another
     referral) is never turned back to unmet."""
+    require(ws, "followups.work")
     vocab("referral_statuses").check(status, "referral status")
     mapped = NEED_OUTCOME.get(status)
     if mapped is not None and mapped[0] == "unmet" and unmet_reason:
@@ -240,6 +244,9 @@ def record_outcome(ws: Workspace, referral_id: str, status: str, note: str = "",
     changed: list[tuple[str, str]] = []
     with ws.db.write(ws.actor) as w:
         ref = _referral(w.session, ws, referral_id)
+        enquiry = w.session.get(Enquiry, ref.enquiry_id)
+        check_client_usable(w.session, enquiry.client_id if enquiry else None,  # DP-12
+                            erased_ok=True)
         w.create(ReferralEvent(referral_id=referral_id, status=status, note=note.strip(),
                                at=utcnow(), user_id=ws.user.id, site_id=ws.site_id))
         if mapped is not None:

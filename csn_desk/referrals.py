@@ -15,7 +15,11 @@ from sqlmodel import col
 
 from csn_desk.errors import InvalidInput, NotFound
 from csn_desk.ids import utcnow
+from csn_desk.protection.consent_rules import require_consent
+from csn_desk.protection.restriction import check_usable
+from csn_desk.protection.roles import require
 from csn_desk.store.models import (
+    Client,
     Enquiry,
     Organisation,
     Referral,
@@ -61,10 +65,18 @@ def _check(draft: ReferralDraft) -> None:
 
 def add_referrals(w: Writer, ws: Workspace, enquiry_id: str,
                   drafts: Sequence[ReferralDraft]) -> list[str]:
-    """Within an open unit of work: create referrals, each with its first 'made' event."""
+    """Within an open unit of work: create referrals, each with its first 'made' event.
+    A named person's record must be usable (not restricted), and a referral on their behalf
+    needs their consent to share not to have been refused or withdrawn."""
     ids = []
+    enquiry = w.session.get(Enquiry, enquiry_id) if drafts else None
+    client = w.session.get(Client, enquiry.client_id) if enquiry and enquiry.client_id else None
+    if client is not None:
+        check_usable(client)
     for draft in drafts:
         _check(draft)
+        if client is not None and draft.kind == "referred":
+            require_consent(ws, client.id, "refer_on_behalf")
         if draft.service_id is not None and not w.exists(Service, draft.service_id):
             raise NotFound("That service is no longer in the directory; search again.")
         ref = w.create(Referral(enquiry_id=enquiry_id, service_id=draft.service_id,
@@ -78,6 +90,7 @@ def add_referrals(w: Writer, ws: Workspace, enquiry_id: str,
 
 
 def record_referral(ws: Workspace, enquiry_id: str, draft: ReferralDraft) -> str:
+    require(ws, "enquiries.record")
     with ws.db.write(ws.actor) as w:
         enquiry = w.session.get(Enquiry, enquiry_id)
         if enquiry is None or enquiry.organisation_id != ws.organisation_id:
@@ -88,6 +101,7 @@ def record_referral(ws: Workspace, enquiry_id: str, draft: ReferralDraft) -> str
 def add_event(ws: Workspace, referral_id: str, status: str, note: str = "",
               at: datetime | None = None) -> str:
     """Append a status event (contacted, started, waiting list, ...)."""
+    require(ws, "enquiries.record")
     vocab("referral_statuses").check(status, "referral status")
     with ws.db.write(ws.actor) as w:
         if w.session.get(Referral, referral_id) is None:
@@ -99,6 +113,7 @@ def add_event(ws: Workspace, referral_id: str, status: str, note: str = "",
 
 
 def referral_status(ws: Workspace, referral_id: str) -> str:
+    require(ws, "enquiries.view")
     with ws.db.read() as s:
         state = s.get(ReferralState, referral_id)
         if state is None or state.organisation_id != ws.organisation_id:
@@ -116,6 +131,7 @@ def _due(ws: Workspace, by: date) -> list[Any]:
 def follow_ups_due(ws: Workspace, by: date, limit: int = 500) -> list[FollowUpRow]:
     """Referrals whose follow-up date has come and whose outcome is not yet known, oldest
     first: a range of the referral_state queue index, however long the history."""
+    require(ws, "followups.work")
     columns = (ReferralState.referral_id, Referral.enquiry_id, ReferralState.follow_up_due,
                ReferralState.status, Service.name, Organisation.name,
                Referral.external_service, Enquiry.client_id)
@@ -134,6 +150,7 @@ def follow_ups_due(ws: Workspace, by: date, limit: int = 500) -> list[FollowUpRo
 
 
 def count_follow_ups_due(ws: Workspace, by: date) -> int:
+    require(ws, "enquiries.view")
     query = select(func.count()).select_from(ReferralState).where(*_due(ws, by))
     with ws.db.read() as s:
         return int(s.execute(query).scalar_one())
@@ -141,6 +158,7 @@ def count_follow_ups_due(ws: Workspace, by: date) -> int:
 
 def referrals_for_enquiry(ws: Workspace, enquiry_id: str) -> list[str]:
     """The ids of an enquiry's referrals, in the order they were made (for printing)."""
+    require(ws, "enquiries.view")
     with ws.db.read() as s:
         enquiry = s.get(Enquiry, enquiry_id)
         if enquiry is None or enquiry.organisation_id != ws.organisation_id:

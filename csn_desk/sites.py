@@ -7,6 +7,7 @@ from typing import Any
 
 from csn_desk.errors import InvalidInput, NotFound
 from csn_desk.postcodes import normalise
+from csn_desk.protection.roles import require
 from csn_desk.store.models import Organisation, Site
 from csn_desk.workspace import Workspace
 
@@ -53,6 +54,7 @@ def site_details(ws: Workspace, site_id: str | None = None) -> SiteDetails:
 
 def update_site_details(ws: Workspace, **changes: Any) -> SiteDetails:
     """Administrators keep the letterhead right (name, phone, email, postal address)."""
+    require(ws, "settings.edit", "Only an administrator can change the site's details.")
     if ws.user.role != "admin":
         raise InvalidInput("Only an administrator can change the site's details.")
     unknown = set(changes) - set(EDITABLE)

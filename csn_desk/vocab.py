@@ -6,6 +6,7 @@ here; the database stores only the stable codes."""
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,9 +15,15 @@ from csn_desk.errors import InvalidInput
 
 
 def resources_dir() -> Path:
-    """``resources/`` in a checkout, or its copy inside an installed wheel."""
+    """``resources/`` in a checkout, its copy inside an installed wheel, or inside the frozen
+    build (PyInstaller unpacks data under ``sys._MEIPASS``; installer/csn-desk.spec puts it at
+    ``csn_desk/_resources`` there, as the wheel does)."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "_resources", here.parent / "resources"):
+    candidates = [here / "_resources", here.parent / "resources"]
+    bundle = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundle:
+        candidates.insert(0, Path(bundle) / "csn_desk" / "_resources")
+    for candidate in candidates:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("csn-desk resources folder not found")

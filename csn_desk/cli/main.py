@@ -24,6 +24,12 @@ COMMAND_MODULES = [
     "csn_desk.cli.tallies_cmd",
     "csn_desk.cli.network_cmd",
     "csn_desk.cli.sync_cmd",
+    "csn_desk.cli.retention_cmd",
+    "csn_desk.cli.backup_cmd",
+    "csn_desk.cli.users_cmd",
+    "csn_desk.cli.audit_cmd",
+    "csn_desk.cli.sar_cmd",
+    "csn_desk.cli.clients_cmd",
 ]
 
 

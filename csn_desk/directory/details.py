@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from csn_desk.directory.index import NEED_VOCABULARY
 from csn_desk.errors import NotFound
+from csn_desk.protection.roles import require
 from csn_desk.store.models.directory import (
     CostOption,
     DirectoryReview,
@@ -76,6 +77,7 @@ def _closure_line(h: HolidayClosure, today: date) -> str | None:
 def service_details(ws: Workspace, service_id: str, today: date | None = None
                     ) -> ServiceDetails:
     """The service, its organisation, where, when, cost, who it is for and when last checked."""
+    require(ws, "directory.search")
     day = today or date.today()
     with ws.db.read() as s:
         service = s.get(Service, service_id)

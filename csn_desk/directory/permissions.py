@@ -1,20 +1,20 @@
 """Who may change the shared directory: coordinators and administrators. Everyone signed in
-may read it and run the review list."""
+may read it and run the review list. The rule itself is "directory.edit" in
+resources/permissions.json."""
 
 from __future__ import annotations
 
-from csn_desk.errors import NotAllowed
+from csn_desk.protection.roles import can, permission, require
 from csn_desk.workspace import Workspace
 
-EDITOR_ROLES = ("coordinator", "admin")
+ACTION = "directory.edit"
+EDITOR_ROLES = tuple(sorted(permission(ACTION).roles))
 
 
 def can_edit(ws: Workspace) -> bool:
-    return ws.user.role in EDITOR_ROLES
+    return can(ws, ACTION)
 
 
 def require_editor(ws: Workspace) -> None:
-    """Raise NotAllowed unless the signed-in user may change the directory."""
-    if not can_edit(ws):
-        raise NotAllowed("Only coordinators and administrators can change the directory; "
-                         "ask one of them to do this.")
+    """Raise NotAllowed (audited) unless the signed-in user may change the directory."""
+    require(ws, ACTION)

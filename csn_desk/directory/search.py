@@ -20,6 +20,7 @@ from csn_desk.directory import fit, typos
 from csn_desk.directory.editing import ATTENDING_ACCESS
 from csn_desk.directory.index import NEED_VOCABULARY
 from csn_desk.errors import InvalidInput
+from csn_desk.protection.roles import require
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 
@@ -185,6 +186,7 @@ def search_services(ws: Workspace, query: str, filters: SearchFilters | None = N
                     limit: int = 50, *, today: date | None = None) -> list[ServiceHit]:
     """Ranked services for what was typed (all words, each as a prefix, small typos
     forgiven) that pass the filters. An empty query lists matching services by name."""
+    require(ws, "directory.search")
     f = filters or SearchFilters()
     _validate(f)
     limit = max(1, min(int(limit), 500))

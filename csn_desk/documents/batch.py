@@ -28,6 +28,7 @@ from csn_desk.documents.log import log_document
 from csn_desk.documents.settings import load_print_settings
 from csn_desk.documents.templates import MissingValues, get_template
 from csn_desk.errors import Cancelled, CsnError
+from csn_desk.protection.roles import require
 from csn_desk.referrals import count_follow_ups_due, follow_ups_due
 from csn_desk.sites import site_details
 from csn_desk.workspace import Workspace
@@ -80,6 +81,7 @@ def letters_due(ws: Workspace, due_by: date, *, progress: Progress | None = None
                 cancelled: Stop | None = None, day: date | None = None) -> BatchResult:
     """Follow-up letters for every open follow-up due by ``due_by`` whose person can get one.
     Raises ``Cancelled`` (nothing logged) when ``cancelled()`` turns true between letters."""
+    require(ws, "letters.print")
     day = day or uk_today()
     due = follow_ups_due(ws, due_by, limit=max(1, count_follow_ups_due(ws, due_by)))
     total = len(due)

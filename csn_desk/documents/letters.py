@@ -19,7 +19,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, KeepTogether, Paragrap
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from csn_desk.consents import current_consents, has_consent, uk_today
+from csn_desk.consents import uk_today
 from csn_desk.documents.address import (
     NoPostalAddress,
     Rect,
@@ -33,6 +33,8 @@ from csn_desk.documents.settings import PrintSettings, load_print_settings
 from csn_desk.documents.templates import FilledLetter, fill, get_template
 from csn_desk.documents.typeset import MARGIN, Styles, markup, render
 from csn_desk.errors import InvalidInput, NotFound
+from csn_desk.protection.consent_rules import missing_consents, refusal_sentence
+from csn_desk.protection.roles import require
 from csn_desk.sites import SiteDetails, site_details
 from csn_desk.store.models import (
     Client,
@@ -233,13 +235,11 @@ def followup_content(ws: Workspace, referral_id: str, *, day: date | None = None
                      letters_only: bool = False) -> LetterContent:
     """What goes in the follow-up letter, or a refusal saying what to fix. ``letters_only``
     (the batch) also refuses people who prefer to be contacted another way."""
+    require(ws, "letters.print")
     day = day or uk_today()
     f = _facts(ws, referral_id)
-    state = current_consents(ws, f.client.id, today=day).get("contact_followup")
-    if state is not None and state.state in ("withdrawn", "refused"):
-        raise LetterRefused("no_consent", "This person has not agreed to be contacted to "
-                            "follow up, so no letter can be sent. Record their consent first "
-                            "if they now agree.")
+    if missing_consents(ws, f.client.id, "followup_letter", today=day):
+        raise LetterRefused("no_consent", refusal_sentence("contact_followup"))
     contact = f.client.preferred_contact
     if contact == "none":
         raise LetterRefused("no_contact", "This person asked not to be contacted, so no "
@@ -265,13 +265,12 @@ def referral_content(ws: Workspace, referral_id: str, *, day: date | None = None
                      template: tuple[str, str] | None = None) -> LetterContent:
     """What goes in the referral letter to the service: only with the person's consent to
     share, recorded on the referral and still in force."""
+    require(ws, "letters.print")
     day = day or uk_today()
     f = _facts(ws, referral_id)
-    if not (f.referral.consent_to_share
-            and has_consent(ws, f.client.id, "share_referral", today=day)):
-        raise LetterRefused("no_consent", "This person has not agreed to share their details "
-                            "with the service, so no referral letter can be sent; record their "
-                            "consent first.")
+    if not f.referral.consent_to_share or missing_consents(ws, f.client.id,
+                                                           "referral_letter", today=day):
+        raise LetterRefused("no_consent", refusal_sentence("share_referral"))
     if f.service is None:
         raise LetterRefused("no_service_address", "This service is not in the directory, so "
                             "there is no address for the letter; add the service to the "
@@ -367,6 +366,7 @@ def make_followup_letter(ws: Workspace, referral_id: str, *, format_code: str | 
                          day: date | None = None) -> ProducedDocument:
     """The follow-up letter for one referral, in the person's format unless one is chosen;
     logged."""
+    require(ws, "letters.print")
     content = followup_content(ws, referral_id, day=day, format_code=format_code)
     return _produce(ws, content, load_print_settings(ws))
 
@@ -374,6 +374,7 @@ def make_followup_letter(ws: Workspace, referral_id: str, *, format_code: str | 
 def make_referral_letter(ws: Workspace, referral_id: str, *, day: date | None = None
                          ) -> ProducedDocument:
     """The referral letter to the receiving service, in clear print; logged."""
+    require(ws, "letters.print")
     content = referral_content(ws, referral_id, day=day)
     return _produce(ws, content, load_print_settings(ws))
 

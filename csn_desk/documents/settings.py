@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import select
 
 from csn_desk.errors import InvalidInput
+from csn_desk.protection.roles import require
 from csn_desk.store.models import LocalSetting
 from csn_desk.workspace import Workspace
 
@@ -70,6 +71,7 @@ def load_print_settings(ws: Workspace) -> PrintSettings:
 
 def save_print_settings(ws: Workspace, settings: PrintSettings) -> None:
     """Administrators only; the change is audited (without values: they are not personal)."""
+    require(ws, "settings.edit", "Only an administrator can change the print settings.")
     if ws.user.role != "admin":
         raise InvalidInput("Only an administrator can change the print settings.")
     settings.check()

@@ -39,6 +39,7 @@ from csn_desk.documents.opening_times import (
 from csn_desk.documents.settings import load_print_settings
 from csn_desk.documents.typeset import Rendered, Styles, frame_size, markup, render
 from csn_desk.errors import InvalidInput, NotFound
+from csn_desk.protection.roles import require
 from csn_desk.sites import SiteDetails, site_details
 from csn_desk.store.models import (
     Client,
@@ -154,6 +155,7 @@ def _service(s: Session, r: Referral, day: date, site: str) -> SlipService:
 def slip_content(ws: Workspace, enquiry_id: str, *, referral_ids: tuple[str, ...] | None = None,
                  day: date | None = None) -> SlipContent:
     """What goes on the slip for one enquiry: its referrals (or the ones chosen)."""
+    require(ws, "slips.print")
     day = day or uk_today()
     site = site_details(ws)
     with ws.db.read() as s:
@@ -358,6 +360,7 @@ def make_slip(ws: Workspace, enquiry_id: str, *, format_code: str | None = None,
               referral_ids: tuple[str, ...] | None = None, day: date | None = None
               ) -> ProducedDocument:
     """Produce the slip (the client's format unless one is chosen) and log it."""
+    require(ws, "slips.print")
     content = slip_content(ws, enquiry_id, referral_ids=referral_ids, day=day)
     fmt = print_format(format_code) if format_code else content.fmt
     settings = load_print_settings(ws)

@@ -21,8 +21,9 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from csn_desk.errors import InvalidInput, NotAllowed
+from csn_desk.errors import InvalidInput
 from csn_desk.ids import utcnow
+from csn_desk.protection.roles import require
 from csn_desk.store.models import LetterTemplate
 from csn_desk.vocab import resources_dir, vocab
 from csn_desk.workspace import Workspace
@@ -268,8 +269,7 @@ def list_templates(ws: Workspace) -> list[TemplateView]:
 
 
 def _require_admin(ws: Workspace) -> None:
-    if ws.user.role != "admin":
-        raise NotAllowed("Only an administrator can change letter templates.")
+    require(ws, "settings.edit", "Only an administrator can change letter templates.")
 
 
 def save_template(ws: Workspace, kind: str, subject: str, body: str) -> TemplateView:

@@ -23,6 +23,7 @@ from sqlmodel import col
 
 from csn_desk.errors import InvalidInput, NotAllowed
 from csn_desk.ids import utcnow
+from csn_desk.protection.roles import can, deny
 from csn_desk.reports import figures as F
 from csn_desk.reports import tables as T
 from csn_desk.reports.monthly import organisation_counts
@@ -122,23 +123,28 @@ class Tallies:
         return (self.summary, *self.tables)
 
 
-def check_access(ws: Workspace, scope: str, site_id: str | None = None) -> None:
+def _allowed(ws: Workspace, scope: str, site_id: str | None = None) -> bool:
+    """Managers and administrators ("tallies.view" in resources/permissions.json) see every
+    scope; a coordinator sees their own site's figures."""
     if scope not in SCOPES:
         raise InvalidInput(f"'{scope}' is not a scope; choose site, organisation or network.")
-    if ws.user.role in VIEW_ROLES:
-        return
-    if ws.user.role == "coordinator" and scope == "site" and site_id in (None, ws.site_id):
-        return
-    raise NotAllowed("Tallies are for managers and administrators (coordinators may see "
-                     "their own site's); ask one of them for these figures.")
+    if can(ws, "tallies.view"):
+        return True
+    return ws.user.role == "coordinator" and scope == "site" and site_id in (None, ws.site_id)
+
+
+def check_access(ws: Workspace, scope: str, site_id: str | None = None) -> None:
+    if not _allowed(ws, scope, site_id):
+        deny(ws, "tallies.view", "Tallies are for managers and administrators (coordinators "
+             "may see their own site's); ask one of them for these figures.")
 
 
 def can_view(ws: Workspace, scope: str) -> bool:
+    """Asks only (for hiding what cannot be used); a refusal here is not audited."""
     try:
-        check_access(ws, scope)
-    except (NotAllowed, InvalidInput):
+        return _allowed(ws, scope)
+    except InvalidInput:
         return False
-    return True
 
 
 def organisation_sites(ws: Workspace) -> list[tuple[str, str]]:

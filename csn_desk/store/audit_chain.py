@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from csn_desk.ids import utcnow
 from csn_desk.store.models import AuditEvent
@@ -32,7 +32,28 @@ def last_entry(session: Session) -> tuple[int, str]:
     row = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
     ).first()
-    return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+    return anchor(session) if row is None else (int(row[0]), str(row[1]))
+
+
+# Retention deletes the oldest entries; the seq and hash of the last one deleted are kept here
+# (in local_setting) so the entries after it still verify as an unbroken chain.
+ANCHOR_KEY = "audit.anchor"
+
+
+def anchor(session: Session) -> tuple[int, str]:
+    """(seq, hash) the chain starts after: (0, GENESIS) unless old entries were purged."""
+    row = execute(session, "SELECT value FROM local_setting WHERE key = ?",
+                  (ANCHOR_KEY,)).fetchone()
+    if row is None:
+        return 0, GENESIS
+    seq, _, digest = str(row[0]).partition(":")
+    return (int(seq), digest) if seq.isdigit() else (0, GENESIS)  # damaged: verify says so
+
+
+def set_anchor(session: Session, seq: int, digest: str) -> None:
+    """Record that entries up to ``seq`` (whose hash is ``digest``) are being purged."""
+    execute(session, "INSERT INTO local_setting (key, value) VALUES (?, ?) ON CONFLICT (key) "
+            "DO UPDATE SET value = excluded.value", (ANCHOR_KEY, f"{seq}:{digest}"))
 
 
 @dataclass
@@ -55,31 +76,66 @@ class AuditAppender:
         self._head = (seq, digest)
 
 
+CHANGED, REMOVED, REORDERED = "changed", "removed", "reordered"
+
+
 @dataclass(frozen=True)
 class ChainReport:
     entries: int
     first_bad_seq: int | None
     problem: str | None
+    kind: str | None = None  # CHANGED, REMOVED or REORDERED when the chain is broken
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
 
+def _entry_digest(ev: AuditEvent, prev_hash: str, seq: int) -> str:
+    at = ev.at if ev.at.tzinfo is None else ev.at.replace(tzinfo=None)
+    return _digest(prev_hash, seq, at, ev.user_id, ev.site_id, ev.action, ev.entity,
+                   ev.entity_id, ev.detail)
+
+
+def _classify(session: Session, ev: AuditEvent, count: int) -> ChainReport:
+    """Entry ``ev`` does not continue the chain: say whether it was changed, or whether
+    entries were moved or removed around it. Only runs once, on a broken log."""
+    hashes = {str(h) for (h,) in session.execute(select(AuditEvent.hash))}
+    here = int(ev.seq or 0)
+    if _entry_digest(ev, ev.prev_hash, here) == ev.hash:
+        # Intact in itself, but it points at another entry than the one before it.
+        if ev.prev_hash in hashes:
+            return ChainReport(count, ev.seq, f"entry {ev.seq} does not follow the entry "
+                               "before it: entries have been reordered", REORDERED)
+        before = here - 1
+        return ChainReport(count, before, f"entry {before} has been changed", CHANGED)
+    # Sealed under another number: the entry was moved (renumbered).
+    top = int(session.execute(select(func.max(AuditEvent.seq))).scalar_one() or 0)
+    for seq in range(1, top + 2):
+        if seq != ev.seq and _entry_digest(ev, ev.prev_hash, seq) == ev.hash:
+            if ev.prev_hash in hashes:
+                return ChainReport(count, ev.seq, f"entry {ev.seq} does not follow the entry "
+                                   f"before it: entries have been reordered (it was entry "
+                                   f"{seq})", REORDERED)
+            return ChainReport(count, ev.seq, f"an entry before entry {ev.seq} has been removed "
+                               "and the rest renumbered", REMOVED)
+    return ChainReport(count, ev.seq, f"entry {ev.seq} has been changed", CHANGED)
+
+
 def verify_chain(session: Session) -> ChainReport:
-    """Walk the whole log in order and say where, if anywhere, the chain breaks."""
-    prev, expected_seq, count = GENESIS, 1, 0
+    """Walk the log in order from its anchor and say where, if anywhere, the chain breaks,
+    and how (changed, removed or reordered)."""
+    start_seq, prev = anchor(session)
+    expected_seq, count = start_seq + 1, 0
     rows = session.execute(select(AuditEvent).order_by(col(AuditEvent.seq)))
     for (ev,) in rows:
         count += 1
         if ev.seq != expected_seq:
-            return ChainReport(count, ev.seq, f"entry {expected_seq} is missing")
-        if ev.prev_hash != prev:
-            return ChainReport(count, ev.seq, f"entry {ev.seq} does not follow the entry before it")
-        at = ev.at if ev.at.tzinfo is None else ev.at.replace(tzinfo=None)
-        digest = _digest(prev, ev.seq, at, ev.user_id, ev.site_id, ev.action, ev.entity,
-                         ev.entity_id, ev.detail)
-        if digest != ev.hash:
-            return ChainReport(count, ev.seq, f"entry {ev.seq} has been changed")
+            if ev.seq < expected_seq:  # renumbered before the anchor or duplicated
+                return _classify(session, ev, count)
+            return ChainReport(count, ev.seq, f"entry {expected_seq} is missing (removed)",
+                               REMOVED)
+        if ev.prev_hash != prev or _entry_digest(ev, prev, ev.seq) != ev.hash:
+            return _classify(session, ev, count)
         prev, expected_seq = ev.hash, expected_seq + 1
     return ChainReport(count, None, None)

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from csn_desk.errors import InvalidInput, NotAllowed
+from csn_desk.errors import InvalidInput
 from csn_desk.ids import utcnow
+from csn_desk.protection.roles import require
 from csn_desk.store.models import Client, Enquiry, Organisation
 from csn_desk.store.models.sync import SyncMember, SyncNetwork, SyncSegment
 from csn_desk.sync import state
@@ -130,8 +131,7 @@ class RemoveResult:
 
 
 def _require_admin(ws: Workspace) -> None:
-    if ws.user.role != "admin":
-        raise NotAllowed("Only an administrator can change the network.")
+    require(ws, "network.manage", "Only an administrator can change the network.")
     if ws.demo:
         raise DemoNeverSyncs()
 

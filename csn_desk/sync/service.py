@@ -16,9 +16,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from csn_desk.accounts import ORGANISATION_ID
-from csn_desk.errors import CsnError, NotAllowed
+from csn_desk.errors import CsnError
 from csn_desk.ids import utcnow
 from csn_desk.names import make_client_keys
+from csn_desk.protection.roles import permission, require
 from csn_desk.store import hlc
 from csn_desk.store.models import NETWORK as NETWORK_KIND
 from csn_desk.store.models import ORGANISATION as ORGANISATION_KIND
@@ -57,7 +58,9 @@ from csn_desk.workspace import Workspace
 
 NOT_SET_UP, WAITING, ACTIVE, REMOVED = "not_set_up", "waiting_for_approval", "active", "removed"
 REPORT_NOT_ARRIVED_AFTER = timedelta(days=3)
-CONFLICT_ROLES = ("coordinator", "manager", "admin")
+# Who may see and restore conflicts: resources/permissions.json (the one permission table).
+CONFLICT_ROLES = tuple(sorted(permission("sync.conflicts.view").roles))
+RESTORE_ROLES = tuple(sorted(permission("sync.conflicts.restore").roles))
 
 
 @dataclass(frozen=True)
@@ -284,6 +287,12 @@ def drop_reachable(ws: Workspace) -> bool:
     return net is not None and Drop(Path(net.drop_dir)).network_file.is_file()
 
 
+def folder_reachable(drop_dir: str) -> bool:
+    """As ``drop_reachable`` for a folder already known, with no database at all: for a
+    thread that must not wait on the database (a network drive can take seconds to answer)."""
+    return bool(drop_dir) and Drop(Path(drop_dir)).network_file.is_file()
+
+
 # -- status -----------------------------------------------------------------------------------
 def sync_status(ws: Workspace) -> SyncStatus:
     """For the status bar: last sync, changes waiting to go out, each site last heard from."""
@@ -347,15 +356,14 @@ def _hlc_time(stamp: str | None) -> datetime | None:
     return datetime.fromtimestamp(wall / 1000, UTC)
 
 
-def _require(ws: Workspace, roles: tuple[str, ...]) -> None:
-    if ws.user.role not in roles:
-        raise NotAllowed("Only a coordinator or an administrator can see and restore "
-                         "conflicts.")
+def _require(ws: Workspace, action: str) -> None:
+    require(ws, action, "Only a coordinator or an administrator can see and restore "
+            "conflicts.")
 
 
 def list_conflicts(ws: Workspace, limit: int = 500) -> list[ConflictEntry]:
     """The conflict log, newest first, leaving out losers whose value is what was kept."""
-    _require(ws, CONFLICT_ROLES)
+    _require(ws, "sync.conflicts.view")
     with ws.db.read() as s:
         names = {m.site_id: m.name for m in s.execute(select(SyncMember)).scalars()}
         rows = s.execute(select(SyncConflict).order_by(col(SyncConflict.hlc).desc(),
@@ -379,7 +387,7 @@ def list_conflicts(ws: Workspace, limit: int = 500) -> list[ConflictEntry]:
 
 def restore_conflict(ws: Workspace, conflict_id: int) -> None:
     """Put the losing value back: a new edit here, which then wins everywhere."""
-    _require(ws, ("coordinator", "admin"))
+    _require(ws, "sync.conflicts.restore")
     models = {str(m.__tablename__): m for m in SYNCED}
     with ws.db.write(ws.actor) as w:
         s = w.session
@@ -468,8 +476,7 @@ def diagnostics(ws: Workspace) -> Diagnostics:
 def resume_site(ws: Workspace, site_id: str) -> None:
     """After an administrator has looked into an equivocation (or a clone): take that
     site's changes (or publish ours) again."""
-    if ws.user.role != "admin":
-        raise NotAllowed("Only an administrator can resume a paused site.")
+    require(ws, "network.manage", "Only an administrator can resume a paused site.")
     with ws.db.write(ws.actor) as w:
         if site_id == ws.site_id:
             net = state.network(w.session)
@@ -487,5 +494,6 @@ def resume_site(ws: Workspace, site_id: str) -> None:
 ProgressCallback = Callable[[int, int], None]
 __all__ = ["BadFileInfo", "ConflictEntry", "CsnError", "Diagnostics", "ProgressCallback",
            "SiteHeard", "SyncReport", "SyncStatus", "diagnostics", "drop_reachable",
+           "folder_reachable",
            "list_conflicts",
            "restore_conflict", "resume_site", "sync_once", "sync_status"]

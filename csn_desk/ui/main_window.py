@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csn_desk.ui import idle_lock, settings, theme
+from csn_desk.ui import about, idle_lock, settings, theme
+from csn_desk.ui.admin.backup_tab import schedule_retention
 from csn_desk.ui.admin.page import AdminPage
 from csn_desk.ui.clients.page import ClientsPage
 from csn_desk.ui.directory.panel import DirectoryPage
@@ -39,6 +40,7 @@ from csn_desk.ui.followups.page import FollowUpsPage
 from csn_desk.ui.login import demo_banner
 from csn_desk.ui.navigation import NavItem, items_for_role
 from csn_desk.ui.reports.page import ReportsPage
+from csn_desk.ui.sync import status_bar as sync_status_bar
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.ui.today.page import TodayPage
 from csn_desk.vocab import vocab
@@ -55,7 +57,6 @@ PAGE_FACTORIES["admin"] = AdminPage
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"
-SYNC_NOT_SET_UP = "Sync: not set up"
 
 
 class NavList(QListWidget):
@@ -133,6 +134,8 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
+        # The retention schedule runs after sign-in and daily while open (DP-06).
+        self.retention_timer = schedule_retention(self, ws, runner)
         self.nav.setCurrentRow(0)
         self._default_size()
         self._restore_layout()
@@ -155,7 +158,6 @@ class MainWindow(QMainWindow):
         role = vocab("roles").label(self.ws.user.role)
         self.user_label = QLabel(f"Signed in: {self.ws.user.display_name} ({role})")
         self.site_label = QLabel(f"Site: {self.ws.site_name}")
-        self.sync_label = QLabel(SYNC_NOT_SET_UP)
         self.busy_label = QLabel("")
         for label in (self.user_label, self.site_label):
             # Long names may be cut short at narrow widths (status bars are exempt from
@@ -167,7 +169,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.user_label)
         bar.addWidget(self.site_label)
         bar.addWidget(self.busy_label, 1)
-        bar.addPermanentWidget(self.sync_label)
+        self.sync_bar = sync_status_bar.install(self, self.ws, self.runner)
         self.runner.busy_changed.connect(
             lambda busy: self.busy_label.setText("Working..." if busy else ""))
 
@@ -198,6 +200,15 @@ class MainWindow(QMainWindow):
             self.text_size_actions[percent] = action
         group.triggered.connect(self._on_text_size_action)
         view_menu.addAction(theme.high_contrast_action(self))
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction("&About csn-desk", self)
+        self.about_action.setShortcut(QKeySequence("F1"))
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+
+    def show_about(self) -> about.AboutDialog:
+        return about.show_about(self.ws.db.paths.root, self)
 
     def _on_text_size_action(self, action: QAction) -> None:
         self.set_text_scale(int(action.data()))

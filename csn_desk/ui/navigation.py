@@ -1,4 +1,4 @@
-"""The main window's pages and which staff roles see each: the one place to change either.
+"""The main window's pages; which staff roles see each comes from resources/permissions.json.
 
 Role codes come from resources/vocab/roles.json (a test checks every role is covered).
 Pages not built yet show an honest placeholder naming the work that brings them."""
@@ -6,6 +6,9 @@ Pages not built yet show an honest placeholder naming the work that brings them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from csn_desk.protection.roles import page_allowed
+from csn_desk.vocab import vocab
 
 
 @dataclass(frozen=True)
@@ -26,12 +29,11 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("admin", "Admin", "the administration work (users, backups, sync)", "Ctrl+7"),
 )
 
-# Which pages each role sees. Administrators see everything.
+# Which pages each role sees: derived from the one permission table (resources/
+# permissions.json "pages"), so a page is shown exactly when its services would allow it.
 ROLE_PAGES: dict[str, frozenset[str]] = {
-    "counter": frozenset({"today", "new_enquiry", "clients", "directory"}),
-    "coordinator": frozenset({"today", "new_enquiry", "clients", "directory", "follow_ups"}),
-    "manager": frozenset({"today", "clients", "directory", "follow_ups", "reports"}),
-    "admin": frozenset(item.key for item in NAV_ITEMS),
+    role: frozenset(item.key for item in NAV_ITEMS if page_allowed(role, item.key))
+    for role in vocab("roles").codes
 }
 
 

@@ -130,6 +130,8 @@ QListWidget#navigation::item {{ padding: 8px 12px; }}
 QListWidget#navigation::item:selected {{ background: {c.selected_bg}; color: {c.selected_fg}; }}
 QTableView {{ border: {b}px solid {c.border}; }}
 QStatusBar QLabel {{ padding: 0 10px; }}
+QTabBar::scroller {{ width: 56px; }}
+QTabBar QToolButton {{ min-width: 24px; min-height: 24px; }}
 """
 
 

@@ -49,12 +49,18 @@ def add_person(ws: Workspace, given: str = "Zoë", family: str = "O'Neill", *,
                fmt: str = "large18", line1: str | None = "12 Example Street",
                line2: str | None = None, line3: str | None = None,
                town: str | None = "Darlington", postcode: str | None = "DL3 6AA",
-               contact: str = "letter", phone: str | None = None) -> str:
-    return add_client(ws, ClientInput(given_name=given, family_name=family,
-                                      preferred_format=fmt, address_line1=line1,
-                                      address_line2=line2, address_line3=line3,
-                                      post_town=town, postcode=postcode,
-                                      preferred_contact=contact, phone=phone))
+               contact: str = "letter", phone: str | None = None,
+               followup_consent: bool = True) -> str:
+    """A person with a postal address who (by default) agreed to be contacted to follow
+    up, as the follow-up letter needs (resources/consent_rules.json)."""
+    cid = add_client(ws, ClientInput(given_name=given, family_name=family,
+                                     preferred_format=fmt, address_line1=line1,
+                                     address_line2=line2, address_line3=line3,
+                                     post_town=town, postcode=postcode,
+                                     preferred_contact=contact, phone=phone))
+    if followup_consent:
+        record_consent(ws, cid, "contact_followup", True, "in_person")
+    return cid
 
 
 def add_referral(ws: Workspace, client_id: str | None, service_id: str | None, *,

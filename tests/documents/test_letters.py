@@ -211,8 +211,9 @@ def test_anonymous_enquiry_gets_no_letter(site: Workspace) -> None:
 def test_restricted_or_erased_person_gets_no_letter(site: Workspace) -> None:
     service = add_example_service(site)
     restricted = add_person(site)
+    rid = add_referral(site, restricted, service)  # before: a restricted record takes none
     _set(site, restricted, restricted=True)
-    _refused(site, add_referral(site, restricted, service), LetterRefused, "restricted")
+    _refused(site, rid, LetterRefused, "restricted")
     erased = add_person(site)
     rid = add_referral(site, erased, service)
     _set(site, erased, erased_at=datetime.now(UTC))
@@ -229,7 +230,11 @@ def test_withdrawn_or_refused_follow_up_consent_stops_the_letter(site: Workspace
     consent(site, refused, "contact_followup", given=False)
     _refused(site, add_referral(site, refused, service), LetterRefused,
              "has not agreed to be contacted")
-    # Given consent, or none recorded at all, is fine.
+    # Never asked is not agreed (resources/consent_rules.json: followup_letter needs the
+    # consent in force); given consent is fine.
+    never_asked = add_person(site, followup_consent=False)
+    _refused(site, add_referral(site, never_asked, service), LetterRefused,
+             "has not agreed to be contacted")
     given = add_person(site)
     consent(site, given, "contact_followup")
     assert make_followup_letter(site, add_referral(site, given, service), day=DAY).pages

@@ -106,7 +106,8 @@ def test_status_bar_names_user_site_and_sync(qtbot: QtBot, ws: Workspace,
     texts = [label.text() for label in window.statusBar().findChildren(QLabel)]
     assert "Signed in: admin (Administrator)" in texts
     assert "Site: Test Counter" in texts
-    assert "Sync: not set up" in texts
+    sync = window.sync_bar.state_label  # filled in from the database thread
+    qtbot.waitUntil(lambda: sync.text() == "Not set up for sync", timeout=10000)
     assert "DEMO" not in window.windowTitle()
 
 

@@ -32,6 +32,7 @@ from csn_desk.store.models.enquiries import (
 from csn_desk.store.models.organisation import LocalSetting, Site, User
 from csn_desk.store.models.people import Client, Consent
 from csn_desk.store.models.reports import TallyClientMonth, TallyMonth, TallySnapshot
+from csn_desk.store.models.rights import SubjectRequest
 from csn_desk.store.models.sync import CellClock, ChangeLog, HlcState
 
 NETWORK = "network"
@@ -68,6 +69,6 @@ __all__ = [
     "HlcState", "HolidayClosure", "LetterTemplate", "LocalSetting", "Location", "Organisation",
     "Referral",
     "ReferralEvent", "ReferralState", "RegularSchedule", "Service", "ServiceArea",
-    "ServiceAtLocation", "ServiceTaxonomy", "Site", "TallyClientMonth", "TallyMonth",
-    "TallySnapshot", "User", "metadata",
+    "ServiceAtLocation", "ServiceTaxonomy", "Site", "SubjectRequest", "TallyClientMonth",
+    "TallyMonth", "TallySnapshot", "User", "metadata",
 ]

@@ -35,6 +35,7 @@ class Client(SQLModel, table=True):
     lawful_basis: str | None = None
     article9_condition: str | None = None
     restricted: bool = False
+    restricted_reason: str | None = None  # resources/vocab/restriction_reasons code
     # Search keys derived from the name, kept beside it for the duplicate check.
     family_key: str = Field(default="", index=True)
     given_key: str = ""

@@ -8,9 +8,13 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from csn_desk.ui.admin.audit_tab import AuditTab
+from csn_desk.ui.admin.backup_tab import BackupTab
 from csn_desk.ui.admin.letters_tab import LettersTab
+from csn_desk.ui.admin.network_tab import NetworkTab
 from csn_desk.ui.admin.printing_tab import PrintingTab
 from csn_desk.ui.admin.site_tab import SiteTab
+from csn_desk.ui.admin.users_tab import UsersTab
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
 
@@ -20,6 +24,10 @@ TABS: tuple[tuple[str, str, TabFactory], ...] = (
     ("letters", "&Letters", LettersTab),
     ("printing", "&Printing", PrintingTab),
     ("site", "This &site", SiteTab),
+    ("backup", "Bac&kup and retention", BackupTab),
+    ("network", "Net&work", NetworkTab),
+    ("users", "&Users", UsersTab),
+    ("audit", "&Audit log", AuditTab),
 )
 
 

@@ -44,6 +44,7 @@ from csn_desk.ui.clients.data import (
 from csn_desk.ui.clients.details_form import DetailsForm
 from csn_desk.ui.clients.history_view import history_html
 from csn_desk.ui.clients.model import ClientTableModel
+from csn_desk.ui.clients.rights_panel import RightsPanel
 from csn_desk.ui.rows_model import rows_table
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
@@ -128,6 +129,8 @@ class ClientsPage(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setVisible(False)
+        self.rights = RightsPanel(ws, runner)  # restricted/erased banner and rights actions
+        self.rights.changed.connect(self._rights_changed)
 
         self.details = DetailsForm()
         self.fields, self.errors = self.details.fields, self.details.errors
@@ -169,6 +172,7 @@ class ClientsPage(QWidget):
         right_layout.addWidget(self.name_label)
         right_layout.addWidget(self.flag_label)
         right_layout.addWidget(self.consent_prompt)
+        right_layout.addWidget(self.rights)
         right_layout.addWidget(self.message)
         right_layout.addWidget(self.tabs, 1)
         self.record_panel = right
@@ -377,6 +381,7 @@ class ClientsPage(QWidget):
         self._fill_form()
         self.history.setHtml(history_html(view.detail, view.history))
         self._show_consents(view.history)
+        self.rights.show_detail(view.detail)
         self.message.setVisible(False)
         self._set_record_enabled(True)
         self.show_record_top()
@@ -416,6 +421,27 @@ class ClientsPage(QWidget):
         self.consent_prompt.setText(text)
         self.consent_prompt.setAccessibleName(text)
         self.consent_prompt.setVisible(bool(prompts))
+
+    def _rights_changed(self, what: str) -> None:
+        """Restricted, lifted or erased from the rights panel: show the record as it is now
+        (erased: nothing is left to show)."""
+        if self.view is None:
+            return
+        if what == "erased":
+            blank: dict[str, Any] = {f.name: None for f in dataclasses.fields(ClientDetail)
+                                     if f.name in self.fields}
+            blank |= {"given_name": "", "family_name": ""}
+            self.details.fill(dataclasses.replace(self.view.detail, **blank))
+            self.view = None
+            self.name_label.setText("Record erased")
+            self.flag_label.setVisible(False)
+            self.consent_prompt.setVisible(False)
+            self.history.clear()
+            self._set_record_enabled(False)
+            self.runner.notify_changed("clients")
+        elif self.rights.detail is not None:
+            self.view = dataclasses.replace(self.view, detail=self.rights.detail)
+            self.runner.notify_changed("clients")
 
     def _on_data_changed(self, what: str) -> None:
         if what in ("clients", "enquiries", "referrals", "consents", "documents", "all"):

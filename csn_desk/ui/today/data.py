@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from csn_desk.backup import backup_reminder
 from csn_desk.enquiries import EnquiryRow, count_enquiries, list_enquiries
 from csn_desk.ids import utcnow
 from csn_desk.referrals import count_follow_ups_due
@@ -25,6 +26,7 @@ class TodaySummary:
     enquiries_today_capped: bool   # True: at least this many (the scan limit was reached)
     follow_ups_due: int
     follow_ups_capped: bool
+    backup_reminder: str = ""  # for administrators when the last backup is old
 
 
 def uk_now(now: datetime | None = None) -> datetime:
@@ -44,4 +46,4 @@ def load_today(ws: Workspace, now: datetime | None = None) -> TodaySummary:
     due = count_follow_ups_due(ws, today)
     return TodaySummary(day=today, latest=tuple(latest), enquiries_today=today_count,
                         enquiries_today_capped=False, follow_ups_due=due,
-                        follow_ups_capped=False)
+                        follow_ups_capped=False, backup_reminder=backup_reminder(ws, today))

@@ -51,6 +51,10 @@ class TodayPage(QWidget):
             label.setWordWrap(True)
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.backup_reminder = QLabel("")  # administrators: the last backup is old
+        self.backup_reminder.setObjectName("errorMessage")
+        self.backup_reminder.setWordWrap(True)
+        self.backup_reminder.setVisible(False)
         self.new_enquiry_button = QPushButton("&New enquiry")
         self.new_enquiry_button.setToolTip("Log a new enquiry (Ctrl+2)")
         self.new_enquiry_button.setAccessibleName("Start a new enquiry")
@@ -84,6 +88,7 @@ class TodayPage(QWidget):
         layout.addWidget(self.date_label)
         layout.addLayout(figures)
         layout.addWidget(self.status)
+        layout.addWidget(self.backup_reminder)
         layout.addWidget(latest)
         layout.addWidget(self.table, 1)
         runner.data_changed.connect(self._on_data_changed)
@@ -114,7 +119,7 @@ class TodayPage(QWidget):
                            on_error=self._failed, owner=self)
 
     def _on_data_changed(self, what: str) -> None:
-        if what in ("enquiries", "referrals", "all"):
+        if what in ("enquiries", "referrals", "all", "backup"):
             self.refresh()
 
     def _show(self, summary: Any) -> None:
@@ -129,6 +134,8 @@ class TodayPage(QWidget):
         self.model.set_rows(summary.latest, summary.day)
         self.status.setText("" if summary.latest else "No enquiries have been logged yet.")
         self.status.setVisible(bool(self.status.text()))
+        self.backup_reminder.setText(summary.backup_reminder)
+        self.backup_reminder.setVisible(bool(summary.backup_reminder))
         self.refresh_button.setEnabled(True)
         self.loads += 1
 

@@ -1,0 +1,145 @@
+"""Erasure on a real SQLCipher file: every personal field and every free-text note about the
+person is blanked, in the rows and in the sync bookkeeping; consents are withdrawn; the
+record can no longer be found, edited or used; tallies are the same before and after; and,
+through a real drop, the erasure reaches the organisation's other site."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import col
+
+from csn_desk.clients import find_clients, get_client, update_client
+from csn_desk.consents import current_consents
+from csn_desk.enquiries import EnquiryDraft, NeedInput, save_enquiry
+from csn_desk.errors import CsnError, InvalidInput, NotAllowed, NotFound
+from csn_desk.protection.erasure import age_band_for, erase_client
+from csn_desk.protection.subject_requests import requests_for
+from csn_desk.reports.periods import month_of
+from csn_desk.reports.tallies import compute_tallies
+from csn_desk.store.models import AuditEvent, Client
+from csn_desk.sync import approve_join, create_network, request_join, sync_once
+from csn_desk.workspace import Workspace
+from tests.protection.rightskit import EVENT_NOTE, MARKERS, NOTE, OTHER, OTHER_NOTE, make_person
+from tests.sync.kit import new_site
+
+PERSONAL = [*MARKERS.values(), NOTE, EVENT_NOTE]
+
+
+def all_text(ws: Workspace) -> str:
+    """Every value of every row of every table in the database, decrypted, as one string."""
+    raw = ws.db.engine.raw_connection()
+    try:
+        con: Any = raw.driver_connection
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+        parts: list[str] = []
+        for table in tables:
+            for row in con.execute(f'SELECT * FROM "{table}"').fetchall():
+                parts.extend(str(v) for v in row)
+        return "\n".join(parts)
+    finally:
+        raw.close()
+
+
+def _figures(ws: Workspace) -> Any:
+    t = compute_tallies(ws, month_of(date.today()), "organisation", suppress_small=False)
+    return (t.summary, t.tables)
+
+
+def test_erasure_blanks_everything_personal_and_keeps_the_counts(ws: Workspace) -> None:
+    person = make_person(ws)
+    before = _figures(ws)
+    text = all_text(ws)
+    assert all(m in text for m in PERSONAL)  # the check below can fail
+
+    blanked = erase_client(ws, person.client_id, "person_asked")
+    assert blanked.client_fields >= 10 and blanked.enquiry_notes == 1
+    assert blanked.event_notes == 1
+
+    text = all_text(ws)
+    assert [m for m in PERSONAL if m in text] == []
+    assert all(m in text for m in (*OTHER.values(), OTHER_NOTE))  # others untouched
+    assert _figures(ws) == before
+    with ws.db.read() as s:
+        row = s.get(Client, person.client_id)
+        assert row is not None and row.erased_at is not None
+        assert row.age_band == age_band_for(date(1941, 3, 9), date.today()) == "80_plus"
+        events = s.execute(select(col(AuditEvent.action), col(AuditEvent.detail)).where(
+            col(AuditEvent.entity_id) == person.client_id)).all()
+    [detail] = [d for a, d in events if a == "erase:client"]
+    assert detail is not None and detail.startswith("reason=person_asked;")
+    assert [r.kind for r in requests_for(ws, person.client_id)] == ["erasure"]
+
+    # Gone from lookups, and cannot be opened, edited back or used.
+    assert find_clients(ws, MARKERS["family_name"]) == []
+    with pytest.raises(NotFound):
+        get_client(ws, person.client_id)
+    with pytest.raises(NotFound):
+        update_client(ws, person.client_id, given_name="Back")
+    with pytest.raises(NotFound):
+        current_consents(ws, person.client_id)
+    with pytest.raises(CsnError):
+        save_enquiry(ws, EnquiryDraft(channel="walk_in", enquirer_type="self",
+                                      needs=(NeedInput("information"),),
+                                      client_id=person.client_id))
+    with pytest.raises(InvalidInput, match="already been erased"):
+        erase_client(ws, person.client_id, "person_asked")
+
+
+def test_erasure_needs_an_administrator_and_a_known_reason(ws: Workspace, data_dir: Path
+                                                           ) -> None:
+    from csn_desk.accounts import add_user, sign_in
+    from tests.conftest import PASSPHRASE
+
+    person = make_person(ws)
+    with pytest.raises(InvalidInput, match="reason for erasure"):
+        erase_client(ws, person.client_id, "because")
+    add_user(ws, "mo.m", "Mo Manager", "manager", PASSPHRASE, check_strength=False)
+    mo = sign_in(data_dir, "mo.m", PASSPHRASE)
+    try:
+        with pytest.raises(NotAllowed, match="Only administrators"):
+            erase_client(mo, person.client_id, "person_asked")
+    finally:
+        mo.close()
+    assert get_client(ws, person.client_id).given_name == MARKERS["given_name"]
+
+
+def test_erasure_reaches_the_other_site_of_the_organisation(tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    a = new_site(tmp_path / "a", "Counter A", "Example Org")
+    b = new_site(tmp_path / "b", "Counter B", "placeholder")
+    try:
+        create_network(a, drop, "Example network")
+        approve_join(a, request_join(b, drop).fingerprint, "Example Org")
+        for ws in (a, b, a, b):
+            sync_once(ws)
+        assert b.organisation_id == a.organisation_id
+        person = make_person(a)
+        for ws in (a, b):
+            sync_once(ws)
+        assert get_client(b, person.client_id).family_name == MARKERS["family_name"]
+        assert all(m in all_text(b) for m in PERSONAL)
+        before = dataclasses.astuple(get_client(b, person.other_id))
+
+        erase_client(a, person.client_id, "person_asked")
+        for ws in (a, b):
+            sync_once(ws)
+        text_b = all_text(b)
+        assert [m for m in PERSONAL if m in text_b] == []
+        assert find_clients(b, MARKERS["family_name"]) == []
+        with pytest.raises(NotFound):
+            get_client(b, person.client_id)
+        with pytest.raises(NotFound):
+            update_client(b, person.client_id, family_name="Again")
+        assert dataclasses.astuple(get_client(b, person.other_id)) == before
+        assert OTHER_NOTE in text_b
+    finally:
+        a.close()
+        b.close()
