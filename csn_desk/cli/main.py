@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "csn_desk.cli.retention_cmd",
     "csn_desk.cli.backup_cmd",
     "csn_desk.cli.users_cmd",
+    "csn_desk.cli.keys_cmd",
     "csn_desk.cli.audit_cmd",
     "csn_desk.cli.sar_cmd",
     "csn_desk.cli.clients_cmd",

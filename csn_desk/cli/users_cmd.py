@@ -1,5 +1,5 @@
-"""``csn-desk users list|add|disable|enable|role|reset``: the administrators' user management,
-the same services as Admin > Users.
+"""``csn-desk users list|add|disable|enable|role|reset|passphrase``: the administrators' user
+management, the same services as Admin > Users (and changing one's own passphrase).
 
     csn-desk users add j.smith --name "Jo Smith" --role counter
 
@@ -16,6 +16,7 @@ import sys
 from csn_desk.accounts import (
     UserRow,
     add_user,
+    change_passphrase,
     change_role,
     disable_user,
     enable_user,
@@ -63,6 +64,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     add_common(reset)
     reset.add_argument("username")
     reset.set_defaults(func=run_reset)
+
+    passphrase = inner.add_parser("passphrase", help="change your own passphrase (or, for an "
+                                                     "administrator, someone else's)")
+    add_common(passphrase)
+    passphrase.add_argument("username", nargs="?", default=None,
+                            help="whose passphrase (default: the signed-in user)")
+    passphrase.set_defaults(func=run_passphrase)
 
 
 def read_secret(prompt: str, *, confirm: bool = False) -> str:
@@ -128,4 +136,13 @@ def run_reset(args: argparse.Namespace) -> int:
         secret = read_secret(f"New passphrase for {args.username}: ", confirm=True)
         reset_passphrase(ws, args.username, recovery, secret)
     print(f"Reset the passphrase for {args.username.strip().lower()}.")
+    return 0
+
+
+def run_passphrase(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        target = (args.username or ws.user.username).strip().lower()
+        secret = read_secret(f"New passphrase for {target}: ", confirm=True)
+        change_passphrase(ws, secret, username=args.username)
+    print(f"Changed the passphrase for {target}; the old one no longer works.")
     return 0

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from csn_desk.errors import AlreadyInitialised, DatabaseUnreadable, NoDatabase
 from csn_desk.store import migrate
+from csn_desk.store.atomic import fsync_dir
 from csn_desk.store.engine import WRITE_OPTION, make_engine
 from csn_desk.store.keys import KdfParams, KeyFile, new_db_key, new_recovery_key
 from csn_desk.store.paths import DataPaths
@@ -93,6 +94,7 @@ class Database:
     @staticmethod
     def _existing(data_dir: Path) -> DataPaths:
         paths = DataPaths(Path(data_dir))
+        finish_interrupted_rekey(paths)
         if not paths.exists():
             raise NoDatabase(str(paths.root))
         return paths
@@ -137,3 +139,22 @@ class Database:
     @staticmethod
     def key_file_at(data_dir: Path) -> KeyFile:
         return KeyFile.load(Database._existing(data_dir).key_file)
+
+
+REKEY_SUFFIX = ".rekey"
+
+
+def rekey_files(paths: DataPaths) -> tuple[Path, Path]:
+    """Where a rekey (protection/keys_admin.py) writes the new database and key file."""
+    return (paths.database.with_name(paths.database.name + REKEY_SUFFIX),
+            paths.key_file.with_name(paths.key_file.name + REKEY_SUFFIX))
+
+
+def finish_interrupted_rekey(paths: DataPaths) -> None:
+    """A rekey renames the new database over the old one, then the new key file over the old
+    one. If it stopped between the two (a power cut), the new key file is still pending and
+    no new database is: the rename is finished here, so the data opens with the new key."""
+    new_db, new_keys = rekey_files(paths)
+    if new_keys.exists() and not new_db.exists() and paths.database.exists():
+        os.replace(new_keys, paths.key_file)
+        fsync_dir(paths.root)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from csn_desk.errors import DatabaseUnreadable
+from csn_desk.logs import silence_sql
 
 BUSY_TIMEOUT_MS = 15000
 WRITE_OPTION = "csn_write"
@@ -60,7 +61,11 @@ def make_engine(path: Path, key: bytes) -> Engine:
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
+        # Never SQL, bound values or rows in a log, even at DEBUG: they are personal data.
+        echo=False,
+        hide_parameters=True,
     )
+    silence_sql()
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:

@@ -187,6 +187,14 @@ class KeyFile:
         self.slots[username] = Slot.seal(username, passphrase.encode(), db_key, params)
         self.save()
 
+    def set_recovery(self, recovery_key: str, db_key: bytes,
+                     kdf: KdfParams | None = None) -> None:
+        """Reseal the recovery slot with a new recovery key; the old key stops working."""
+        params = kdf or DEFAULT_KDF
+        self.slots[RECOVERY_SLOT] = Slot.seal(
+            RECOVERY_SLOT, normalise_recovery_key(recovery_key), db_key, params)
+        self.save()
+
     def remove_user(self, username: str) -> None:
         self.slots.pop(username, None)
         self.save()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QProgressBar, Q
 
 from csn_desk.accounts import usernames
 from csn_desk.errors import CsnError
+from csn_desk.logs import configure as configure_logging
 from csn_desk.store.paths import DataPaths, default_data_dir, default_demo_dir
 from csn_desk.ui import settings, theme
 from csn_desk.ui.login import LoginWindow, demo_banner
@@ -191,6 +192,7 @@ def run_app(args: Any) -> int:
     sys.excepthook = _quiet_excepthook
     app = create_application()
     data_dir, demo = choose_data_dir(args)
+    configure_logging(data_dir if DataPaths(data_dir).exists() else None)
     guard = SingleInstance(data_dir)
     if not guard.claim():
         tell(ALREADY_OPEN)

@@ -27,6 +27,7 @@ from csn_desk.enquiries import list_enquiries, save_enquiry
 from csn_desk.errors import CsnError, NotAllowed
 from csn_desk.followups import load_queue
 from csn_desk.protection.audit_log import check_log, query_audit
+from csn_desk.protection.keys_admin import new_recovery
 from csn_desk.protection.roles import can
 from csn_desk.referrals import follow_ups_due
 from csn_desk.reports.periods import month
@@ -64,6 +65,7 @@ EXPECTED: dict[str, set[str]] = {
     "organisation tallies": {"manager", "admin"},
     "list users": {"admin"},
     "add a user": {"admin"},
+    "make a new recovery key": {"admin"},
     "read the audit log": {"admin"},
     "check the audit log": {"admin"},
     "change the site details": {"admin"},
@@ -95,6 +97,7 @@ def _calls(ws: Workspace, ids: dict[str, str], tmp: Path) -> dict[str, Callable[
         "list users": lambda: list_users(ws),
         "add a user": lambda: add_user(ws, f"new.{ws.user.role}", "New Person", "counter",
                                        PASSPHRASE, check_strength=False),
+        "make a new recovery key": lambda: new_recovery(ws),
         "read the audit log": lambda: query_audit(ws),
         "check the audit log": lambda: check_log(ws),
         "change the site details": lambda: update_site_details(ws, phone="01325 111111"),

@@ -1,0 +1,155 @@
+"""Key operations for administrators: a new recovery key, and a full re-encryption of the
+database under a new key after a suspected compromise (data-protection.md, "At rest").
+
+A new recovery key reseals only the recovery slot: the database is untouched and the old
+printed key stops working. A rekey copies the whole database, under a new random key, into a
+new file with ``sqlcipher_export``, checks it (integrity and row counts of every table), and
+only then swaps it in with the engine closed. The signed-in administrator's slot and a new
+recovery slot are sealed with the new key; other users' slots cannot be rewrapped without
+their passphrases, so they are removed and an administrator gives those users new
+passphrases (``csn-desk users enable``). Their accounts stay. Audit entries carry no key
+material and no usernames, only counts."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlcipher3
+
+from csn_desk.errors import CsnError, InvalidInput
+from csn_desk.protection.roles import require
+from csn_desk.store import keys as keys_module
+from csn_desk.store.database import finish_interrupted_rekey, rekey_files
+from csn_desk.store.engine import connect, make_engine
+from csn_desk.store.keys import KdfParams, KeyFile, Slot, new_db_key, new_recovery_key
+from csn_desk.workspace import Workspace
+
+ACTION = "keys.manage"
+
+
+class RekeyFailed(CsnError):
+    def __init__(self) -> None:
+        super().__init__("The re-encrypted copy of the database did not check out, so nothing "
+                         "was changed; the old key and passphrases still work.")
+
+
+@dataclass(frozen=True)
+class RekeyResult:
+    recovery_key: str
+    removed_users: tuple[str, ...]  # must be given new passphrases by an administrator
+
+
+def new_recovery(ws: Workspace, *, kdf: KdfParams | None = None) -> str:
+    """Replace the recovery key; returns the new one, to be shown once and written down."""
+    require(ws, ACTION)
+    recovery = new_recovery_key()
+    ws.db.key_file().set_recovery(recovery, ws.db.key, kdf)
+    with ws.db.write(ws.actor) as w:
+        w.event("keys:new_recovery", entity="user", entity_id=ws.user.id)
+    return recovery
+
+
+def _check_passphrase(ws: Workspace, passphrase: str) -> None:
+    if ws.db.key_file().unlock(ws.user.username, passphrase) != ws.db.key:
+        raise InvalidInput("That passphrase does not open this database.")
+
+
+def _table_counts(conn: sqlcipher3.Connection, schema: str = "main") -> dict[str, int]:
+    names = [r[0] for r in conn.execute(
+        f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite_%'").fetchall()]
+    return {n: conn.execute(f'SELECT count(*) FROM {schema}."{n}"').fetchone()[0]
+            for n in names}
+
+
+def _export(ws: Workspace, target: Path, new_key: bytes) -> dict[str, int]:
+    """Copy the live database into ``target`` under ``new_key``; returns the row counts."""
+    raw = ws.db.engine.raw_connection()
+    try:
+        dbapi = raw.driver_connection
+        assert dbapi is not None
+        dbapi.execute(f"ATTACH DATABASE ? AS rekeyed KEY \"x'{new_key.hex()}'\"",
+                      (str(target),))
+        try:
+            dbapi.execute("PRAGMA rekeyed.journal_mode = OFF")
+            dbapi.execute("BEGIN")  # one snapshot for the copy and the counts
+            try:
+                dbapi.execute("SELECT sqlcipher_export('rekeyed')")
+                version = dbapi.execute("PRAGMA main.user_version").fetchone()[0]
+                dbapi.execute(f"PRAGMA rekeyed.user_version = {int(version)}")
+                counts = _table_counts(dbapi)
+            finally:
+                dbapi.execute("COMMIT")
+        finally:
+            dbapi.execute("DETACH DATABASE rekeyed")
+    finally:
+        raw.close()
+    with open(target, "rb+") as f:
+        os.fsync(f.fileno())
+    return counts
+
+
+def _verify(target: Path, new_key: bytes, counts: dict[str, int]) -> None:
+    try:
+        conn = connect(target, new_key)
+    except CsnError:
+        raise RekeyFailed() from None
+    try:
+        ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        if not ok or _table_counts(conn) != counts:
+            raise RekeyFailed()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def rekey(ws: Workspace, passphrase: str, *, kdf: KdfParams | None = None) -> RekeyResult:
+    """Re-encrypt the whole database under a new random key (see the module note)."""
+    require(ws, ACTION)
+    _check_passphrase(ws, passphrase)
+    paths = ws.db.paths
+    db_file = paths.database
+    new_file, pending_keys = rekey_files(paths)
+    for stale in (new_file, new_file.with_name(new_file.name + "-wal"),
+                  new_file.with_name(new_file.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    os.close(os.open(new_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    new_key, recovery = new_db_key(), new_recovery_key()
+    old = ws.db.key_file()
+    removed = tuple(n for n in old.usernames() if n != ws.user.username)
+    try:
+        counts = _export(ws, new_file, new_key)
+        _verify(new_file, new_key, counts)
+        params = kdf or keys_module.DEFAULT_KDF
+        fresh = KeyFile(pending_keys)
+        fresh.slots[ws.user.username] = Slot.seal(ws.user.username, passphrase.encode(),
+                                                  new_key, params)
+        fresh.set_recovery(recovery, new_key, params)  # saves to the pending path
+    except BaseException:
+        for f in (new_file, pending_keys):
+            f.unlink(missing_ok=True)
+        raise
+    # The swap: no connection may be open on the old file, and its WAL must be empty so it
+    # can never be replayed onto the new file.
+    ws.db.engine.dispose()
+    conn = connect(db_file, ws.db.key)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    os.replace(new_file, db_file)
+    for side in (db_file.with_name(db_file.name + "-wal"),
+                 db_file.with_name(db_file.name + "-shm")):
+        side.unlink(missing_ok=True)
+    finish_interrupted_rekey(paths)  # renames the pending key file over the old one
+    ws.db.key = new_key
+    ws.db.engine = make_engine(db_file, new_key)
+    with contextlib.suppress(KeyError):
+        del ws.db.__dict__["_write_engine"]  # the cached write engine was on the old one
+    with ws.db.write(ws.actor) as w:
+        w.event("keys:rekey", entity="user", entity_id=ws.user.id,
+                detail=f"slots removed: {len(removed)}")
+    return RekeyResult(recovery, removed)

@@ -1,0 +1,181 @@
+"""Key operations on real SQLCipher files: a new recovery key (the old one stops working) and
+a full rekey after a suspected compromise (every table unchanged, the old key no longer opens
+the file, the new one does; the admin's passphrase and the new recovery key sign in)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from csn_desk.accounts import add_user, enable_user, sign_in, sign_in_with_recovery
+from csn_desk.cli.main import main
+from csn_desk.errors import (
+    DatabaseUnreadable,
+    InvalidInput,
+    NotAllowed,
+    UnknownUser,
+    WrongPassphrase,
+)
+from csn_desk.protection.keys_admin import new_recovery, rekey
+from csn_desk.store.engine import connect
+from csn_desk.store.keys import KeyFile
+from csn_desk.store.models import AuditEvent
+from csn_desk.workspace import Workspace
+from tests.conftest import PASSPHRASE
+from tests.protection.rightskit import MARKERS, make_person
+
+OTHER_PASS = "violet-harbour-lantern-77"
+
+
+def _dump(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
+    raw = ws.db.engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        assert conn is not None
+        names = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        return {n: sorted(conn.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr)
+                for n in names}
+    finally:
+        raw.close()
+
+
+def _actions(ws: Workspace) -> list[tuple[str, str | None]]:
+    with ws.db.read() as s:
+        return [(a, d) for a, d in s.execute(select(AuditEvent.action, AuditEvent.detail)
+                                             .order_by(col(AuditEvent.seq)))]
+
+
+def test_new_recovery_key_replaces_the_old_one(new_workspace: tuple[Workspace, str],
+                                              data_dir: Path) -> None:
+    ws, old_recovery = new_workspace
+    with ws:
+        fresh = new_recovery(ws)
+        assert fresh != old_recovery
+        events = _actions(ws)
+    assert events[-1] == ("keys:new_recovery", None)
+    assert fresh not in repr(events) and old_recovery not in repr(events)
+    with pytest.raises(InvalidInput):
+        sign_in_with_recovery(data_dir, old_recovery, "admin")
+    with sign_in_with_recovery(data_dir, fresh, "admin") as again:
+        assert again.user.username == "admin"
+    with sign_in(data_dir, "admin", PASSPHRASE):
+        pass
+
+
+def test_only_administrators_manage_keys(ws: Workspace, data_dir: Path) -> None:
+    add_user(ws, "c.worker", "Casey Worker", "counter", OTHER_PASS)
+    with sign_in(data_dir, "c.worker", OTHER_PASS) as counter:
+        with pytest.raises(NotAllowed):
+            new_recovery(counter)
+        with pytest.raises(NotAllowed):
+            rekey(counter, OTHER_PASS)
+        assert _actions(counter)[-2:] == [("auth:denied", "keys.manage")] * 2
+
+
+def test_rekey_keeps_every_row_and_changes_the_key(new_workspace: tuple[Workspace, str],
+                                                   data_dir: Path) -> None:
+    ws, old_recovery = new_workspace
+    make_person(ws)
+    add_user(ws, "c.worker", "Casey Worker", "counter", OTHER_PASS)
+    old_key = ws.db.key
+    before = _dump(ws)
+    with pytest.raises(WrongPassphrase):
+        rekey(ws, "not-the-passphrase-at-all")
+    result = rekey(ws, PASSPHRASE)
+    assert result.removed_users == ("c.worker",)
+    assert ws.db.key != old_key
+    after = _dump(ws)  # the same workspace keeps working on the new file
+    audit = "audit_event"
+    assert {k: v for k, v in before.items() if k != audit} == \
+        {k: v for k, v in after.items() if k != audit}
+    assert set(before[audit]) < set(after[audit])
+    assert _actions(ws)[-1] == ("keys:rekey", "slots removed: 1")
+    ws.close()
+
+    db_file = data_dir / "csn-desk.db"
+    with pytest.raises(DatabaseUnreadable):
+        connect(db_file, old_key)
+    assert not list(data_dir.glob("*.rekey*"))
+    kf = KeyFile.load(data_dir / "csn-desk.keys")
+    assert kf.usernames() == ["admin"]
+    with pytest.raises(InvalidInput):
+        sign_in_with_recovery(data_dir, old_recovery, "admin")
+    with pytest.raises(UnknownUser):
+        sign_in(data_dir, "c.worker", OTHER_PASS)
+    with sign_in_with_recovery(data_dir, result.recovery_key, "admin") as rec:
+        assert rec.db.key == kf.unlock("admin", PASSPHRASE)
+    with sign_in(data_dir, "admin", PASSPHRASE) as again:
+        assert _dump(again)["client"] == before["client"]
+        assert MARKERS["family_name"] in repr(before["client"])
+        enable_user(again, "c.worker", "copper-meadow-thistle-19")  # given a new passphrase
+    with sign_in(data_dir, "c.worker", "copper-meadow-thistle-19") as worker:
+        assert worker.user.role == "counter"
+    conn = connect(db_file, kf.unlock("admin", PASSPHRASE))
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+
+
+def test_key_commands(new_workspace: tuple[Workspace, str], data_dir: Path,
+                      capsys: pytest.CaptureFixture[str],
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    ws, old_recovery = new_workspace
+    ws.close()
+    monkeypatch.setenv("CSN_DESK_PASSPHRASE", PASSPHRASE)
+    common = ["--data-dir", os.fspath(data_dir), "--user", "admin"]
+    assert main(["keys", "new-recovery", *common]) == 0
+    out = capsys.readouterr().out
+    first = next(w for w in out.split() if w.count("-") == 5)
+    assert "write it down" in out.lower()
+    assert main(["keys", "rekey", *common]) == 0
+    out = capsys.readouterr().out
+    second = next(w for w in out.split() if w.count("-") == 5)
+    assert first != second
+    with pytest.raises(InvalidInput):
+        sign_in_with_recovery(data_dir, first, "admin")
+    with sign_in_with_recovery(data_dir, second, "admin"):
+        pass
+
+
+def test_users_passphrase_command_changes_the_passphrase(
+        new_workspace: tuple[Workspace, str], data_dir: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ws, _ = new_workspace
+    ws.close()
+    monkeypatch.setenv("CSN_DESK_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setattr("sys.stdin", io.StringIO("copper-meadow-thistle-19\n"))
+    assert main(["users", "passphrase", "--data-dir", os.fspath(data_dir),
+                 "--user", "admin"]) == 0
+    with pytest.raises(WrongPassphrase):
+        sign_in(data_dir, "admin", PASSPHRASE)
+    with sign_in(data_dir, "admin", "copper-meadow-thistle-19"):
+        pass
+
+
+def test_a_rekey_cut_off_between_the_two_renames_is_finished_at_next_open(
+        new_workspace: tuple[Workspace, str], data_dir: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ws, _ = new_workspace
+    make_person(ws)
+    before = _dump(ws)
+
+    def power_cut(paths: object) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr("csn_desk.protection.keys_admin.finish_interrupted_rekey", power_cut)
+    with pytest.raises(RuntimeError):
+        rekey(ws, PASSPHRASE)
+    ws.close()
+    assert (data_dir / "csn-desk.keys.rekey").exists()  # the new database is in place
+    with sign_in(data_dir, "admin", PASSPHRASE) as again:
+        after = _dump(again)
+    assert not (data_dir / "csn-desk.keys.rekey").exists()
+    assert after["client"] == before["client"]
+    assert after["enquiry"] == before["enquiry"]
