@@ -61,11 +61,61 @@ from csn_desk.store.writes import Writer
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 
+IdFor = Callable[[str], str]
 
-def add_organisation_with(w: Writer, data: OrganisationInput) -> str:
+
+class NewRows:
+    """New organisations, services and child rows gathered to be written together
+    (``Writer.create_many`` per table) instead of one ``Writer.create`` each: for a bulk load
+    of many new services.
+
+    ``flush`` writes the organisations and services first, then each child table, places
+    before their links, so every row still comes after the rows it points at (in the table
+    and the change log).
+    Nothing written through the writer in the meantime sees the gathered rows: flush before
+    anything that reads or changes them."""
+
+    ORDER: tuple[type[Any], ...] = (Organisation, Service, ServiceTaxonomy, RegularSchedule,
+                                    HolidayClosure, CostOption, ServiceArea, Location,
+                                    ServiceAtLocation)
+
+    def __init__(self) -> None:
+        self.rows: dict[type[Any], list[dict[str, Any]]] = {m: [] for m in self.ORDER}
+        self.audit: dict[type[Any], bool] = {}
+        self.locations: set[str] = set()
+
+    def add(self, model: type[Any], row: dict[str, Any], *, audit: bool = False) -> None:
+        if self.audit.setdefault(model, audit) != audit:
+            raise ValueError(f"{model.__name__} rows: some audited, some not, in one batch")
+        self.rows[model].append(row)
+        if model is Location:
+            self.locations.add(str(row["id"]))
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self.rows.values())
+
+    def flush(self, w: Writer) -> None:
+        for model in self.ORDER:
+            rows, self.rows[model] = self.rows[model], []
+            w.create_many(model, rows, audit=self.audit.get(model, False))
+        self.audit.clear()
+        self.locations.clear()
+
+
+def _new(w: Writer, batch: NewRows | None, model: type[Any], row: dict[str, Any],
+         audit: bool = False) -> None:
+    if batch is None:
+        w.create(model(**row), audit=audit)
+    else:
+        batch.add(model, row, audit=audit)
+
+
+def add_organisation_with(w: Writer, data: OrganisationInput,
+                          batch: NewRows | None = None) -> str:
     validate_organisation(data)
-    org = w.create(Organisation(id=data.id or new_id(), **organisation_values(data)))
-    return org.id
+    oid = data.id or new_id()
+    _new(w, batch, Organisation, dict(id=oid, **organisation_values(data)), audit=True)
+    return oid
 
 
 def add_organisation(ws: Workspace, data: OrganisationInput) -> str:
@@ -73,8 +123,6 @@ def add_organisation(ws: Workspace, data: OrganisationInput) -> str:
     with ws.db.write(ws.actor) as w:
         return add_organisation_with(w, data)
 
-
-IdFor = Callable[[str], str]
 
 
 def child_id(given: str | None, key: str, id_for: IdFor | None) -> str:
@@ -85,61 +133,64 @@ def child_id(given: str | None, key: str, id_for: IdFor | None) -> str:
 
 
 def add_place_with(w: Writer, service_id: str, organisation_id: str, loc: LocationInput,
-                   key: str, id_for: IdFor | None = None) -> str:
+                   key: str, id_for: IdFor | None = None, batch: NewRows | None = None) -> str:
     """Link a place to a service, adding the place unless it is already in the directory
     (several services can meet at one place)."""
     location_id = child_id(loc.id, key, id_for)
-    if not w.exists(Location, location_id):
-        w.create(Location(id=location_id, **location_values(organisation_id, loc)),
-                 audit=False)
-    w.create(ServiceAtLocation(id=child_id(None, f"service_at_{key}", id_for),
-                               service_id=service_id, location_id=location_id), audit=False)
+    pending = batch is not None and location_id in batch.locations
+    if not pending and not w.exists(Location, location_id):
+        _new(w, batch, Location, dict(id=location_id, **location_values(organisation_id, loc)))
+    _new(w, batch, ServiceAtLocation, dict(id=child_id(None, f"service_at_{key}", id_for),
+                                           service_id=service_id, location_id=location_id))
     return location_id
 
 
 def add_children_with(w: Writer, sid: str, data: ServiceInput,
-                      id_for: IdFor | None = None) -> None:
-    """Write a new service's categories, terms, schedules, closures, costs, areas and places."""
+                      id_for: IdFor | None = None, batch: NewRows | None = None) -> None:
+    """Write a new service's categories, terms, schedules, closures, costs, areas and places
+    (or, with ``batch``, gather them there to be written later)."""
     for code in data.categories:
-        w.create(ServiceTaxonomy(id=child_id(None, f"category/{code}", id_for),
-                                 **term_values(sid, NEED_VOCABULARY, code, None)), audit=False)
+        _new(w, batch, ServiceTaxonomy, dict(id=child_id(None, f"category/{code}", id_for),
+                                             **term_values(sid, NEED_VOCABULARY, code, None)))
     for t in data.terms:
-        w.create(ServiceTaxonomy(id=child_id(t.id, f"term/{t.vocabulary}/{t.code}", id_for),
-                                 **term_values(sid, t.vocabulary, t.code, t.label)),
-                 audit=False)
+        _new(w, batch, ServiceTaxonomy,
+             dict(id=child_id(t.id, f"term/{t.vocabulary}/{t.code}", id_for),
+                  **term_values(sid, t.vocabulary, t.code, t.label)))
     for i, s in enumerate(data.schedules):
-        w.create(RegularSchedule(id=child_id(s.id, f"schedule/{i}", id_for),
-                                 **schedule_values(sid, s)), audit=False)
+        _new(w, batch, RegularSchedule, dict(id=child_id(s.id, f"schedule/{i}", id_for),
+                                             **schedule_values(sid, s)))
     for i, c in enumerate(data.closures):
-        w.create(HolidayClosure(id=child_id(c.id, f"closure/{i}", id_for),
-                                **closure_values(sid, c)), audit=False)
+        _new(w, batch, HolidayClosure, dict(id=child_id(c.id, f"closure/{i}", id_for),
+                                            **closure_values(sid, c)))
     for i, cost in enumerate(data.costs):
-        w.create(CostOption(id=child_id(cost.id, f"cost/{i}", id_for),
-                            **cost_values(sid, cost)), audit=False)
+        _new(w, batch, CostOption, dict(id=child_id(cost.id, f"cost/{i}", id_for),
+                                        **cost_values(sid, cost)))
     for area in dict.fromkeys(district(a) for a in data.areas):
-        w.create(ServiceArea(id=child_id(None, f"area/{area}", id_for),
-                             **area_values(sid, area, None)), audit=False)
+        _new(w, batch, ServiceArea, dict(id=child_id(None, f"area/{area}", id_for),
+                                         **area_values(sid, area, None)))
     for i, note in enumerate(data.area_notes):
-        w.create(ServiceArea(id=child_id(None, f"area-note/{i}", id_for),
-                             **area_values(sid, None, note)), audit=False)
+        _new(w, batch, ServiceArea, dict(id=child_id(None, f"area-note/{i}", id_for),
+                                         **area_values(sid, None, note)))
     for i, loc in enumerate(data.places):
         add_place_with(w, sid, data.organisation_id, loc,
-                       "location" if i == 0 else f"location/{i}", id_for)
+                       "location" if i == 0 else f"location/{i}", id_for, batch)
 
 
 def add_service_with(w: Writer, data: ServiceInput, *, check_organisation: bool = True,
-                     id_for: IdFor | None = None, audit: bool = True) -> str:
+                     id_for: IdFor | None = None, audit: bool = True,
+                     batch: NewRows | None = None) -> str:
     """Add a service and its child rows inside ``w``; returns the service id.
 
     ``id_for`` gives child rows stable ids from a key such as ``"cost/0"`` or
     ``"category/carers"`` (the starter directory: every site must mint the same rows, or sync
-    would double them); without it, child ids are the ones given or new."""
+    would double them); without it, child ids are the ones given or new. With ``batch`` the
+    rows are gathered there, to be written by ``batch.flush(w)``."""
     validate_service(data)
     if check_organisation and not w.exists(Organisation, data.organisation_id):
         raise NotFound("That organisation is not in the directory; add it first.")
     sid = data.id or new_id()
-    w.create(Service(id=sid, **service_values(data)), audit=audit)
-    add_children_with(w, sid, data, id_for)
+    _new(w, batch, Service, dict(id=sid, **service_values(data)), audit=audit)
+    add_children_with(w, sid, data, id_for, batch)
     return sid
 
 
@@ -245,7 +296,7 @@ def delete_service(ws: Workspace, service_id: str) -> None:
 __all__ = [
     "ATTENDING_ACCESS", "ATTENDING_TYPES", "DELIVERABLE_TYPES", "STATUSES", "ClosureInput",
     "CostInput", "LocationInput", "OrganisationInput", "ScheduleInput", "ServiceInput",
-    "TermInput", "add_children_with", "add_organisation", "add_organisation_with",
+    "NewRows", "TermInput", "add_children_with", "add_organisation", "add_organisation_with",
     "add_place_with", "add_service", "add_service_with", "child_id", "delete_service",
     "set_service_categories_with", "update_organisation", "update_service",
     "update_service_with", "validate_organisation", "validate_service",

@@ -28,6 +28,7 @@ from csn_desk.directory.duplicates import (
     organisation_postcodes,
     service_candidate,
 )
+from csn_desk.directory.editing import NewRows
 from csn_desk.directory.import_report import Counts, ImportReport, Issue, Problems
 from csn_desk.directory.inputs import (
     OrganisationInput,
@@ -326,16 +327,24 @@ def import_entries(ws: Workspace, source: str, entries: Entries, *, valid_only: 
         nothing_valid = not plan.organisations and not plan.services
         if (plan.problems.failed and not valid_only) or nothing_valid:
             return _report(source, entries, plan, written=False, dry_run=False)
+        # New organisations, services and their rows are gathered and written a few hundred
+        # at a time (Writer.create_many per table): the same rows as one by one, in far
+        # fewer statements.
+        batch = NewRows()
         org_outcomes = []
-        for _oentry, owant, ofound in plan.organisations:
-            org_outcomes.append(save_organisation_with(w, owant, ofound))
+        for i, (_oentry, owant, ofound) in enumerate(plan.organisations):
+            if i % 500 == 0:
+                batch.flush(w)
+            org_outcomes.append(save_organisation_with(w, owant, ofound, batch))
         total = len(plan.services)
         service_outcomes = []
         for i, (_entry, want, found) in enumerate(plan.services):
             if i % 200 == 0:
+                batch.flush(w)
                 tell.check()
                 tell.progress(i, total, f"Saving services ({i:,} of {total:,})")
-            service_outcomes.append(save_service_with(w, want, found))
+            service_outcomes.append(save_service_with(w, want, found, batch))
+        batch.flush(w)
         tell.check()
         plan.organisation_counts = _count(org_outcomes)
         plan.service_counts = _count(service_outcomes)

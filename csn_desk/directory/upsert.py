@@ -16,7 +16,12 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import select
 from sqlmodel import SQLModel, col
 
-from csn_desk.directory.editing import add_organisation_with, add_place_with, add_service_with
+from csn_desk.directory.editing import (
+    NewRows,
+    add_organisation_with,
+    add_place_with,
+    add_service_with,
+)
 from csn_desk.directory.index import NEED_VOCABULARY
 from csn_desk.directory.inputs import (
     LocationInput,
@@ -64,12 +69,16 @@ def _changes(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_organisation_with(w: Writer, data: OrganisationInput,
-                           existing: OrganisationInput | None) -> Outcome:
-    """Create ``data``, or bring the stored ``existing`` (same id) up to it."""
+                           existing: OrganisationInput | None,
+                           batch: NewRows | None = None) -> Outcome:
+    """Create ``data``, or bring the stored ``existing`` (same id) up to it. A new one goes
+    into ``batch`` if given (see ``save_service_with``)."""
     validate_organisation(data)
     if existing is None:
-        add_organisation_with(w, data)
+        add_organisation_with(w, data, batch)
         return "created"
+    if batch is not None:
+        batch.flush(w)
     changes = _changes(organisation_values(data), organisation_values(existing))
     if not changes:
         return "unchanged"
@@ -266,14 +275,17 @@ def _update_place(w: Writer, location_id: str, place: LocationInput, org: str) -
     return bool(changed)
 
 
-def save_service_with(w: Writer, data: ServiceInput,
-                      existing: ServiceInput | None) -> Outcome:
+def save_service_with(w: Writer, data: ServiceInput, existing: ServiceInput | None,
+                      batch: NewRows | None = None) -> Outcome:
     """Create ``data``, or bring the stored ``existing`` (same id, as read by
-    ``records.read_services``) up to it."""
+    ``records.read_services``) up to it. A new service goes into ``batch`` if given (to be
+    written by ``batch.flush``); before changing a stored one the batch is flushed."""
     validate_service(data)
     if existing is None or existing.id is None:
-        add_service_with(w, data)
+        add_service_with(w, data, batch=batch)
         return "created"
+    if batch is not None:
+        batch.flush(w)
     sid = existing.id
     changes = _changes(service_values(data), service_values(existing))
     if changes:

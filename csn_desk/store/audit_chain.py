@@ -75,6 +75,24 @@ class AuditAppender:
                                         entity_id, detail, prev, digest))
         self._head = (seq, digest)
 
+    def append_many(self, events: list[tuple[str, str | None, str | None]], *,
+                    user_id: str | None, site_id: str | None) -> None:
+        """``append`` for many (action, entity, entity_id) events, in order, in one
+        ``executemany`` (no detail)."""
+        if not events:
+            return
+        seq, prev = self._head if self._head is not None else last_entry(self.session)
+        rows = []
+        for action, entity, entity_id in events:
+            seq += 1
+            at = utcnow()
+            digest = _digest(prev, seq, at, user_id, site_id, action, entity, entity_id, None)
+            rows.append((seq, to_sql(at), user_id, site_id, action, entity, entity_id, None,
+                         prev, digest))
+            prev = digest
+        execute(self.session, _INSERT, rows, many=True)
+        self._head = (seq, prev)
+
 
 CHANGED, REMOVED, REORDERED = "changed", "removed", "reordered"
 

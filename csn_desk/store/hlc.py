@@ -40,6 +40,23 @@ def advance(state: HlcState, now_ms: int | None = None) -> str:
     return format_hlc(state.wall_ms, state.counter)
 
 
+def advance_many(state: HlcState, count: int) -> list[str]:
+    """``count`` successive ``advance`` stamps (the clock read for each), setting the state
+    once at the end."""
+    wall_ms, counter = state.wall_ms, state.counter
+    out = []
+    for _ in range(count):
+        wall = int(time.time() * 1000)
+        if wall > wall_ms:
+            wall_ms, counter = wall, 0
+        else:
+            counter += 1
+        out.append(format_hlc(wall_ms, counter))
+    if count:
+        state.wall_ms, state.counter = wall_ms, counter
+    return out
+
+
 def observe(session: Session, site_id: str, remote: str, now_ms: int | None = None) -> str:
     """Advance the local clock past a timestamp received from another site."""
     wall = int(time.time() * 1000) if now_ms is None else now_ms

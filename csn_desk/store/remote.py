@@ -644,6 +644,23 @@ def clear_tombstone(session: Session, table: str, row_id: str) -> bool:
     return False
 
 
+def clear_tombstones(session: Session, table: str, row_ids: list[str]) -> set[str]:
+    """``clear_tombstone`` for many ids at once: the ids that were deleted (or waiting)."""
+    con = driver(session)
+    found: set[str] = set()
+    for start in range(0, len(row_ids), 500):
+        chunk = row_ids[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.update(str(r[0]) for r in con.execute(
+            f"SELECT row_id FROM sync_shadow_row WHERE table_name = ? AND row_id IN ({marks})",
+            (table, *chunk)))
+    if found:
+        params = [(table, row_id) for row_id in row_ids if row_id in found]
+        con.executemany(_DROP_SHADOW_ROW, params)
+        con.executemany(_DROP_SHADOW, params)
+    return found
+
+
 # -- reading back (conflicts view, re-homing a joining site) ----------------------------------
 @dataclass(frozen=True)
 class CellState:

@@ -71,6 +71,31 @@ class Writer:
             self._audit("create", obj)
         return obj
 
+    def create_many(self, model: type[SQLModel], rows: list[dict[str, Any]], *,
+                    audit: bool = True) -> None:
+        """``create`` for many new rows of one table, in a handful of ``executemany`` calls:
+        the same rows, change-log entries (one HLC per row, in list order), cell clocks,
+        tombstone clearing and audit events as calling ``create`` on each in turn. Unlike
+        ``create`` no ORM objects are made or attached to the session: read the rows back
+        with a query if needed. ``rows`` hold the model's field values; the model's
+        defaults fill the rest."""
+        if not rows:
+            return
+        table = str(model.__tablename__)
+        columns = tuple(c.name for c in model.__table__.columns)  # type: ignore[attr-defined]
+        values = [_row_values(model, columns, row) for row in rows]
+        execute(self.session, insert_sql(table, columns),
+                [[to_sql(v[c]) for c in columns] for v in values], many=True)
+        ids = [str(v["id"]) for v in values]
+        revived = (_remote().clear_tombstones(self.session, table, ids)
+                   if model in SYNCED else set())
+        self._log_many(model, "insert", [
+            (row_id, {k: x for k, x in v.items() if (x is not None or row_id in revived)
+                      and k != "id"}) for row_id, v in zip(ids, values, strict=True)])
+        if audit:
+            self.audit.append_many([(f"create:{table}", table, row_id) for row_id in ids],
+                                   user_id=self.actor.user_id, site_id=self.actor.site_id)
+
     def update(self, obj: T, **changes: Any) -> T:
         changed: dict[str, Any] = {}
         for name, value in changes.items():
@@ -128,6 +153,49 @@ class Writer:
         execute(self.session, _INSERT_LOG, rows, many=True)
         execute(self.session, _UPSERT_CLOCK, [(table, row_id, r[3], stamp, site) for r in rows],
                 many=True)
+
+    def _log_many(self, model: type[SQLModel], op: str,
+                  changes: list[tuple[str, dict[str, Any]]]) -> None:
+        """``_log`` for many rows of one table: (row id, values) each, in order."""
+        scope = SYNCED.get(model)
+        if scope is None:
+            return
+        table = str(model.__tablename__)
+        site = self.actor.site_id
+        changes = [(row_id, values) for row_id, values in changes if values]
+        if not changes:
+            return
+        if self._clock is None:
+            self._clock = hlc.state_for(self.session, site)
+        stamps = hlc.advance_many(self._clock, len(changes))
+        rows = [(scope, table, row_id, name, json.dumps(to_json_value(value)), stamp, site, op)
+                for (row_id, values), stamp in zip(changes, stamps, strict=True)
+                for name, value in values.items()]
+        # All change-log rows first, then the clocks (the base_hlc trigger reads the clock a
+        # change overwrites; the rows here are all different cells, so the order per cell
+        # is the same as one row at a time).
+        execute(self.session, _INSERT_LOG, rows, many=True)
+        execute(self.session, _UPSERT_CLOCK, [(table, r[2], r[3], r[5], site) for r in rows],
+                many=True)
+
+
+def _row_values(model: type[SQLModel], columns: tuple[str, ...],
+                row: dict[str, Any]) -> dict[str, Any]:
+    """A new row's column values as the model's constructor would set them (defaults for
+    the fields not given)."""
+    unknown = set(row) - set(columns)
+    if unknown:
+        raise AttributeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    fields = model.model_fields
+    out: dict[str, Any] = {}
+    for c in columns:
+        if c in row:
+            out[c] = row[c]
+        elif c in fields and not fields[c].is_required():
+            out[c] = fields[c].get_default(call_default_factory=True)
+        else:
+            raise AttributeError(f"{model.__name__} needs a value for {c}")
+    return out
 
 
 def _remote() -> Any:
