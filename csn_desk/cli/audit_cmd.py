@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 
-from csn_desk.cli.common import add_common, open_workspace
+from csn_desk.cli.common import add_common, iso_day, open_workspace
 from csn_desk.protection.audit_log import AuditFilter, check_log, query_audit, verdict
 from csn_desk.timefmt import uk_datetime
 
@@ -34,18 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     show.add_argument("--action", default=None,
                       help="an action or the start of one, e.g. view: or auth:login")
     show.add_argument("--record", default=None, metavar="ID", help="only about this record id")
-    show.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD")
-    show.add_argument("--until", type=_day, default=None, metavar="YYYY-MM-DD")
+    show.add_argument("--since", type=iso_day, default=None, metavar="YYYY-MM-DD")
+    show.add_argument("--until", type=iso_day, default=None, metavar="YYYY-MM-DD")
     show.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
     show.set_defaults(func=run_list)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("write the date as YYYY-MM-DD, like 2026-10-31") \
-            from None
 
 
 def run_verify(args: argparse.Namespace) -> int:

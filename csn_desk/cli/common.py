@@ -7,6 +7,7 @@ import argparse
 import getpass
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from csn_desk.accounts import sign_in
@@ -68,3 +69,12 @@ def default_user(args: argparse.Namespace) -> str:
 def open_workspace(args: argparse.Namespace) -> Workspace:
     """Sign in for a command; the caller closes the workspace."""
     return sign_in(data_dir(args), default_user(args), read_passphrase(args))
+
+
+def iso_day(text: str) -> date:
+    """An argparse type for YYYY-MM-DD dates, with a sentence saying how to write one."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("write the date as YYYY-MM-DD, like 2026-10-31") \
+            from None

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
-from csn_desk.cli.common import UsageError, add_common, open_workspace
+from csn_desk.cli.common import UsageError, add_common, iso_day, open_workspace
 from csn_desk.documents.batch import letters_due
 from csn_desk.documents.letters import make_followup_letter, make_referral_letter
 from csn_desk.documents.log import save_pdf
@@ -38,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
 
     letters = inner.add_parser("letters", help="the follow-up letters due by a date, as one PDF")
     add_common(letters)
-    letters.add_argument("--due-by", required=True, type=_day, metavar="YYYY-MM-DD",
+    letters.add_argument("--due-by", required=True, type=iso_day, metavar="YYYY-MM-DD",
                          help="every open follow-up due on or before this date")
     letters.add_argument("--out", required=True, type=Path, metavar="F.pdf",
                          help="where to save the PDF")
@@ -55,14 +54,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     letter.add_argument("--out", required=True, type=Path, metavar="F.pdf",
                         help="where to save the PDF")
     letter.set_defaults(func=run_letter)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("write the date as YYYY-MM-DD, like 2026-11-30") \
-            from None
 
 
 def _plural(n: int, word: str) -> str:

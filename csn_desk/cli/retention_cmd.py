@@ -7,9 +7,8 @@ applying it now (administrators). Prints counts per kind of record, never a name
 from __future__ import annotations
 
 import argparse
-from datetime import date
 
-from csn_desk.cli.common import add_common, open_workspace
+from csn_desk.cli.common import add_common, iso_day, open_workspace
 from csn_desk.consents import uk_today
 from csn_desk.protection.retention import load_schedule, preview_retention, run_retention
 
@@ -21,16 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
                        ("run", "apply the schedule now (it also runs by itself daily)")):
         q = actions.add_parser(name, help=text)
         add_common(q)
-        q.add_argument("--today", type=_day, default=None, metavar="YYYY-MM-DD",
+        q.add_argument("--today", type=iso_day, default=None, metavar="YYYY-MM-DD",
                        help=argparse.SUPPRESS)  # for rehearsing the schedule on a copy
         q.set_defaults(func=run)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("write the date as YYYY-MM-DD") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,10 +7,9 @@ personal data the app writes, because an administrator asked for them."""
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
 
-from csn_desk.cli.common import add_common, open_workspace
+from csn_desk.cli.common import add_common, iso_day, open_workspace
 from csn_desk.protection.subject_access import subject_access_pack
 from csn_desk.timefmt import long_date
 
@@ -22,17 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
                    help="the client record id (find it with 'csn-desk clients find')")
     p.add_argument("--out", required=True, type=Path, metavar="DIR",
                    help="the folder to save the two files in")
-    p.add_argument("--received", type=_day, default=None, metavar="YYYY-MM-DD",
+    p.add_argument("--received", type=iso_day, default=None, metavar="YYYY-MM-DD",
                    help="the day the request came in (default: today)")
     p.set_defaults(func=run)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("write the date as YYYY-MM-DD, like 2026-10-31") \
-            from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,10 +9,9 @@ what was saved are printed, never a figure."""
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
 
-from csn_desk.cli.common import UsageError, add_common, open_workspace
+from csn_desk.cli.common import UsageError, add_common, iso_day, open_workspace
 from csn_desk.reports.exports import FORMATS, export_tallies
 from csn_desk.reports.periods import Period, date_range, month
 from csn_desk.reports.tallies import SCOPES, compute_tallies
@@ -23,9 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     add_common(p)
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--month", metavar="YYYY-MM", help="a calendar month, e.g. 2026-10")
-    when.add_argument("--from", dest="start", type=_day, metavar="YYYY-MM-DD",
+    when.add_argument("--from", dest="start", type=iso_day, metavar="YYYY-MM-DD",
                       help="a date range instead of a month (with --to; exact figures only)")
-    p.add_argument("--to", dest="end", type=_day, metavar="YYYY-MM-DD",
+    p.add_argument("--to", dest="end", type=iso_day, metavar="YYYY-MM-DD",
                    help="the last day of the date range")
     p.add_argument("--scope", choices=SCOPES, default="organisation",
                    help="this site, the whole organisation, or the network (default: "
@@ -37,14 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
                    help="show small numbers exactly (site or organisation, for use inside "
                         "the organisation only)")
     p.set_defaults(func=run)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("write the date as YYYY-MM-DD, like 2026-10-31") \
-            from None
 
 
 def _period(args: argparse.Namespace) -> Period:
