@@ -374,7 +374,10 @@ def test_client_record_reads_in_one_column_at_200_percent(
     # The tabs take a whole view, and going into them brings them into view.
     assert page.tabs.height() >= scroll.viewport().height()
     page.tabs.setCurrentIndex(2)
-    page.activateWindow()
+    # Focus moves (and the page follows it) only in the active window: wait until this one
+    # is, since windows of earlier tests in this process may still be open.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
     page.consents.purpose.setFocus()
     tabs_top = page.tabs.mapTo(page.column_body, page.tabs.rect().topLeft()).y()
     qtbot.waitUntil(lambda: scroll.verticalScrollBar().value() == tabs_top, timeout=TIMEOUT)
