@@ -62,7 +62,7 @@ def age_band_for(born: date, today: date) -> str:
     return "80_plus"
 
 
-def _scrub_history(w: Writer, table: str, row_id: str, fields: dict[str, Any]) -> None:
+def scrub_history(w: Writer, table: str, row_id: str, fields: dict[str, Any]) -> None:
     """Earlier change-log entries of a blanked field still hold the old value: overwrite them
     with the blank, so the person's details do not stay in the sync bookkeeping or the
     conflict log either (secure_delete zeroes the freed space)."""
@@ -83,7 +83,7 @@ def blank_personal_fields(w: Writer, client: Client, *, today: date | None = Non
     if client.date_of_birth is not None and not client.age_band:
         changes["age_band"] = age_band_for(client.date_of_birth, today or uk_today())
     w.update(client, **changes)
-    _scrub_history(w, "client", client.id, CLIENT_BLANKS)
+    scrub_history(w, "client", client.id, CLIENT_BLANKS)
     s = w.session
     enquiries = s.execute(select(Enquiry).where(col(Enquiry.client_id) == client.id)
                           ).scalars().all()
@@ -92,7 +92,7 @@ def blank_personal_fields(w: Writer, client: Client, *, today: date | None = Non
         if enquiry.notes:
             w.update(enquiry, **ENQUIRY_BLANKS)
             notes += 1
-        _scrub_history(w, "enquiry", enquiry.id, ENQUIRY_BLANKS)
+        scrub_history(w, "enquiry", enquiry.id, ENQUIRY_BLANKS)
     events = s.execute(select(ReferralEvent)
                        .join(Referral, col(Referral.id) == col(ReferralEvent.referral_id))
                        .join(Enquiry, col(Enquiry.id) == col(Referral.enquiry_id))
@@ -102,7 +102,7 @@ def blank_personal_fields(w: Writer, client: Client, *, today: date | None = Non
         if event.note:
             w.update(event, **EVENT_BLANKS)
             event_notes += 1
-        _scrub_history(w, "referral_event", event.id, EVENT_BLANKS)
+        scrub_history(w, "referral_event", event.id, EVENT_BLANKS)
     return Blanked(len(changes), notes, event_notes)
 
 

@@ -19,6 +19,8 @@ from sqlmodel import Session
 
 from csn_desk.errors import InvalidInput
 from csn_desk.ids import utcnow
+from csn_desk.protection.erasure import CLIENT_BLANKS as ERASURE_BLANKS
+from csn_desk.protection.erasure import scrub_history
 from csn_desk.protection.roles import require
 from csn_desk.reports.periods import uk_midnight_utc
 from csn_desk.store import audit_chain
@@ -32,14 +34,10 @@ PERIOD_PREFIX = "retention.years."
 LAST_RUN = "retention.last_run"
 MANAGE = "retention.manage"
 
-# What anonymising a client blanks: every field that could identify or describe the person.
-# The age band, preferred format and lawful basis are kept (anonymous, and counted).
-CLIENT_BLANKS: dict[str, Any] = {
-    "given_name": "", "family_name": "", "family_key": "", "given_key": "",
-    "date_of_birth": None, "postcode": None, "address_line1": None, "address_line2": None,
-    "address_line3": None, "post_town": None, "phone": None, "email": None, "language": None,
-    "interpreter": None, "disability": None, "long_term_condition": None, "carer_status": None,
-}
+# What anonymising a client blanks: erasure's fields, less the contact and print preferences
+# (anonymous, and kept as they were).
+CLIENT_BLANKS: dict[str, Any] = {name: blank for name, blank in ERASURE_BLANKS.items()
+                                 if name not in ("preferred_contact", "preferred_format")}
 
 
 @dataclass(frozen=True)
@@ -222,19 +220,11 @@ SELECTORS: dict[str, Selector] = {
 
 
 # -- applying -----------------------------------------------------------------------------------
-def _scrub_history(w: Writer, table: str, row_id: str, fields: dict[str, Any]) -> None:
-    """Old change-log entries of a blanked field still hold the old value: overwrite them with
-    the blank, so the person's details are not kept in the sync bookkeeping either."""
-    for name, blank in fields.items():
-        execute(w.session, "UPDATE change_log SET value_json = ? WHERE table_name = ? AND "
-                "row_id = ? AND field = ?", (json.dumps(blank), table, row_id, name))
-
-
 def anonymise_client(w: Writer, client: Client) -> None:
     """Blank a client's personal fields through the write path (so sync spreads it), mark the
     record anonymised and scrub the old values from the change log."""
     w.update(client, erased_at=utcnow(), **CLIENT_BLANKS)
-    _scrub_history(w, "client", client.id, CLIENT_BLANKS)
+    scrub_history(w, "client", client.id, CLIENT_BLANKS)
 
 
 def _apply(w: Writer, key: str, selected: list[Any]) -> None:
@@ -250,12 +240,12 @@ def _apply(w: Writer, key: str, selected: list[Any]) -> None:
                 enquiry = s.get(Enquiry, row_id)
                 if enquiry is not None:
                     w.update(enquiry, notes="")
-                    _scrub_history(w, "enquiry", row_id, {"notes": ""})
+                    scrub_history(w, "enquiry", row_id, {"notes": ""})
             else:
                 event = s.get(ReferralEvent, row_id)
                 if event is not None:
                     w.update(event, note="")
-                    _scrub_history(w, "referral_event", row_id, {"note": ""})
+                    scrub_history(w, "referral_event", row_id, {"note": ""})
     elif key == "documents_log":
         for doc_id in selected:
             doc = s.get(Document, doc_id)
