@@ -55,8 +55,6 @@ def site_details(ws: Workspace, site_id: str | None = None) -> SiteDetails:
 def update_site_details(ws: Workspace, **changes: Any) -> SiteDetails:
     """Administrators keep the letterhead right (name, phone, email, postal address)."""
     require(ws, "settings.edit", "Only an administrator can change the site's details.")
-    if ws.user.role != "admin":
-        raise InvalidInput("Only an administrator can change the site's details.")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidInput("Only the site's name, phone, email and address can be changed.")
