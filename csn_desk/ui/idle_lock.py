@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from csn_desk.login_throttle import LoginThrottle, throttled_unlock, wait_message
-from csn_desk.ui import settings
+from csn_desk.ui import settings, theme
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
 
@@ -206,9 +206,22 @@ class IdleLock(QObject):
         self.idle_ms = 0
         self.warning_ms = WARNING_MS
         self.set_timing(idle_minutes() * 60_000, WARNING_MS)
+        self.attached = False  # the window attaches it when shown (not while it is built)
+
+    # -- watching for activity ------------------------------------------------------------
+    def attach(self) -> None:
+        """Watch the whole application for activity (while the window is open)."""
         app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        if isinstance(app, QApplication) and not self.attached:
+            theme.install_app_event_filter(app, self)
+            self.attached = True
+
+    def detach(self) -> None:
+        """Stop watching: a closed window's lock would otherwise see every event of the app."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and self.attached:
+            theme.remove_app_event_filter(app, self)
+            self.attached = False
 
     # -- timing ---------------------------------------------------------------------------
     def set_timing(self, idle_ms: int, warning_ms: int = WARNING_MS) -> None:

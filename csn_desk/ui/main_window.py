@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeySequence,
     QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -102,20 +103,10 @@ class MainWindow(QMainWindow):
         self.nav.setAccessibleName("Pages")
         self.stack = QStackedWidget()
         self.pages: dict[str, QWidget] = {}
-        for item in self.nav_items:
-            entry = QListWidgetItem(item.label)
-            entry.setData(Qt.ItemDataRole.UserRole, item.key)
-            entry.setToolTip(f"{item.label} ({item.shortcut})")
-            self.nav.addItem(entry)
-            factory = PAGE_FACTORIES.get(item.key)
-            page = factory(ws, runner) if factory else placeholder_page(item)
-            self.pages[item.key] = page
-            self.stack.addWidget(page)
-            if hasattr(page, "new_enquiry_requested"):  # Today's quick "New enquiry"
-                page.new_enquiry_requested.connect(lambda: self.show_page("new_enquiry"))
-            QShortcut(QKeySequence(item.shortcut), self, lambda k=item.key: self.show_page(k))
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
 
+        # The frame first, pages last: with the app's style sheet, every widget moved to a
+        # new parent is styled again with all its children, so each page is put straight into
+        # its final place once (building bottom-up styled the whole window several times over).
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setChildrenCollapsible(False)
@@ -134,6 +125,7 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
+        self._build_pages()
         # The retention schedule runs after sign-in and daily while open (DP-06).
         self.retention_timer = schedule_retention(self, ws, runner)
         self.nav.setCurrentRow(0)
@@ -142,6 +134,21 @@ class MainWindow(QMainWindow):
         self.nav.setFocus()
 
     # -- pages ----------------------------------------------------------------------------
+    def _build_pages(self) -> None:
+        for item in self.nav_items:
+            entry = QListWidgetItem(item.label)
+            entry.setData(Qt.ItemDataRole.UserRole, item.key)
+            entry.setToolTip(f"{item.label} ({item.shortcut})")
+            self.nav.addItem(entry)
+            factory = PAGE_FACTORIES.get(item.key)
+            page = factory(self.ws, self.runner) if factory else placeholder_page(item)
+            self.pages[item.key] = page
+            self.stack.addWidget(page)
+            if hasattr(page, "new_enquiry_requested"):  # Today's quick "New enquiry"
+                page.new_enquiry_requested.connect(lambda: self.show_page("new_enquiry"))
+            QShortcut(QKeySequence(item.shortcut), self, lambda k=item.key: self.show_page(k))
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+
     def page_keys(self) -> list[str]:
         return [item.key for item in self.nav_items]
 
@@ -249,3 +256,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_layout()
         super().closeEvent(event)
+        if event.isAccepted():
+            self.idle_lock.detach()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        self.idle_lock.attach()
+        super().showEvent(event)

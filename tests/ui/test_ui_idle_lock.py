@@ -37,7 +37,9 @@ def test_idle_lock_hides_data_keeps_unsaved_text_and_unlocks(
     lock = window.idle_lock
     entry.setFocus()
     qtbot.keyClicks(entry, "needs a lift to hospital")
-    lock.set_timing(idle_ms=400, warning_ms=300)
+    # The warning shows from 0.3 s of quiet until the lock at 1.5 s: wide enough that a busy
+    # machine's late timer tick can't jump straight past it to the lock.
+    lock.set_timing(idle_ms=1500, warning_ms=1200)
 
     qtbot.waitUntil(lock.warning.isVisible, timeout=5000)      # the warning comes first
     assert "locks in" in lock.warning.text.text()

@@ -4,7 +4,6 @@ remembered layout, text size."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -184,23 +183,18 @@ def test_layout_is_remembered_without_personal_data(qtbot: QtBot, ws: Workspace,
         assert secret not in stored  # ...but nothing about who or where
 
 
-@pytest.fixture
-def app_font_reset(qapp: QApplication) -> Iterator[QApplication]:
-    yield qapp
-    theme.apply_text_scale(qapp, 100)
-
-
 def test_text_size_setting_scales_the_app_font(qtbot: QtBot, ws: Workspace, runner: TaskRunner,
-                                               app_font_reset: QApplication) -> None:
-    base = theme.base_point_size(app_font_reset)
+                                               qapp: QApplication) -> None:
+    # (the autouse settings fixture puts the text size back to 100% afterwards)
+    base = theme.base_point_size(qapp)
     assert base >= theme.MIN_BASE_PT
     window = _window(qtbot, ws, runner)
     window.text_size_actions[150].trigger()
-    assert app_font_reset.font().pointSizeF() == pytest.approx(base * 1.5)
+    assert qapp.font().pointSizeF() == pytest.approx(base * 1.5)
     assert window.nav.font().pointSizeF() == pytest.approx(base * 1.5)
     assert settings.text_scale() == 150
-    assert theme.apply_text_scale(app_font_reset, 900) == 200  # clamped
-    assert app_font_reset.font().pointSizeF() == pytest.approx(base * 2)
+    assert theme.apply_text_scale(qapp, 900) == 200  # clamped
+    assert qapp.font().pointSizeF() == pytest.approx(base * 2)
 
 
 def test_uk_time_follows_british_summer_time() -> None:
