@@ -227,14 +227,15 @@ def test_a_conflict_shows_and_the_other_value_can_be_restored(
         assert window.tabs.tabText(1) == "&Conflicts (1)"
         model = window.conflicts_model
         assert model.rowCount() == 1
-        texts = [model.text(model.row_at(0), c) for c in range(5)]
-        assert texts[0] == "Organisation: phone"
-        assert texts[1] == "01632 960999" and texts[2].startswith("b, ")
-        assert texts[3] == "01632 960111" and texts[4].startswith("hub, ")
+        texts = [model.text(model.row_at(0), c) for c in range(6)]
+        assert texts[:2] == ['Organisation "Age UK"', "Phone"]  # the record by its name
+        assert texts[2] == "01632 960999" and texts[3].startswith("b, ")
+        assert texts[4] == "01632 960111" and texts[5].startswith("hub, ")
         assert not window.restore_button.isEnabled()
         window.conflicts_table.selectRow(0)
         assert window.restore_button.isEnabled()
         assert "01632 960111" in window.conflict_note.text()
+        assert window.conflict_note.text().startswith('Organisation "Age UK", phone: ')
 
         window.restore_button.click()
         box = window.confirm_box

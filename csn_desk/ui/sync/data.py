@@ -4,7 +4,7 @@ allowed to see them), and the diagnostics with the paused sites an administrator
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from csn_desk.errors import CsnError
@@ -16,6 +16,7 @@ from csn_desk.sync.network import (
     list_join_requests,
     network_info,
 )
+from csn_desk.sync.record_labels import record_labels
 from csn_desk.sync.service import (
     CONFLICT_ROLES,
     RESTORE_ROLES,
@@ -53,6 +54,8 @@ class SyncView:
     conflicts: tuple[ConflictEntry, ...] | None  # None: this user may not see them
     diagnostics: Diagnostics | None  # None: not in a network
     paused: tuple[PausedRow, ...]
+    # Each conflict's record in words ('Service "Dial-a-Ride"'), by (table, row id).
+    record_labels: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def can_see_conflicts(role: str) -> bool:
@@ -82,7 +85,11 @@ def load_view(ws: Workspace) -> SyncView:
               if s.status == "paused"]
     if "this site" in reasons:
         paused.insert(0, PausedRow(ws.site_id, "This site", reasons["this site"]))
-    return SyncView(status, sites, conflicts, diag, tuple(paused))
+    labels: dict[tuple[str, str], str] = {}
+    if conflicts:
+        with ws.db.read() as session:
+            labels = record_labels(session, [(c.table, c.row_id) for c in conflicts])
+    return SyncView(status, sites, conflicts, diag, tuple(paused), labels)
 
 
 

@@ -48,6 +48,7 @@ from csn_desk.ui.sync.data import (
 from csn_desk.ui.sync.words import (
     ago,
     field_label,
+    field_words,
     problem_label,
     progress_line,
     site_status_label,
@@ -77,16 +78,22 @@ class SitesModel(RowsTableModel):
 
 
 class ConflictsModel(RowsTableModel):
-    columns = ("Record and field", "Value kept", "Kept from", "Other value", "Other from")
+    columns = ("Record", "Field", "Value kept", "Kept from", "Other value", "Other from")
+    labels: dict[tuple[str, str], str] = {}  # set with the rows: the records in words
+
+    def record(self, row: ConflictEntry) -> str:
+        return self.labels.get((row.table, row.row_id)) or field_label(row.table, row.field)
 
     def text(self, row: ConflictEntry, column: int) -> str:
         if column == 0:
-            return field_label(row.table, row.field)
+            return self.record(row)
         if column == 1:
-            return value_text(row.kept_value)
+            return field_words(row.field)
         if column == 2:
-            return f"{site_text(row.kept_site)}, {_when(row.kept_at)}"
+            return value_text(row.kept_value)
         if column == 3:
+            return f"{site_text(row.kept_site)}, {_when(row.kept_at)}"
+        if column == 4:
             return value_text(row.lost_value)
         return f"{site_text(row.lost_site)}, {_when(row.lost_at)}"
 
@@ -274,6 +281,7 @@ class SyncWindow(QDialog):
         self.view = view
         self.sites_model.set_rows(view.sites)
         if self.conflicts_tab is not None:
+            self.conflicts_model.labels = view.record_labels
             self.conflicts_model.set_rows(view.conflicts or ())
             self.tabs.setTabText(self.tabs.indexOf(self.conflicts_tab),
                                  f"&Conflicts ({len(view.conflicts or ())})")
@@ -355,7 +363,8 @@ class SyncWindow(QDialog):
                                        "Only a coordinator or an administrator can restore.")
             return
         self.conflict_note.setText(
-            f"{field_label(entry.table, entry.field)}: \"{value_text(entry.kept_value)}\" "
+            f"{self.conflicts_model.record(entry)}, {field_words(entry.field).lower()}: "
+            f"\"{value_text(entry.kept_value)}\" "
             f"from {site_text(entry.kept_site)} was kept; \"{value_text(entry.lost_value)}\" "
             f"from {site_text(entry.lost_site)} ({_when(entry.lost_at)}) lost."
             + ("" if entry.restorable else " The record has been deleted since."))

@@ -114,6 +114,12 @@ def field_label(table: str, field: str) -> str:
     return f"{table.replace('_', ' ').capitalize()}: {field.replace('_', ' ')}"
 
 
+def field_words(field: str) -> str:
+    """"Phone", "Needs checking" from the stored column name."""
+    words = field.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
 def site_text(name: str) -> str:
     return name or "an unknown site"
 
@@ -134,5 +140,5 @@ def spoken_fingerprint(fp: str) -> str:
 
 
 __all__ = ["NOT_REACHABLE_TEXT", "NOT_SET_UP_TEXT", "NOT_SYNCED_TEXT", "ago", "field_label",
-           "problem_label", "progress_line", "site_status_label", "site_text",
+           "field_words", "problem_label", "progress_line", "site_status_label", "site_text",
            "spoken_fingerprint", "status_line", "synced_at", "value_text", "waiting_line"]
