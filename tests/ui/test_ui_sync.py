@@ -331,3 +331,22 @@ def test_a_round_reports_progress_file_by_file(qtbot: QtBot, net: Net,
         assert _phone(hub) == "01325 000002"
         qtbot.waitUntil(lambda: bar.state_label.text().startswith("Synced "), timeout=TIMEOUT)
         assert not bar.progress.isVisible()
+
+
+def test_the_sync_interval_is_chosen_in_the_sync_window_and_remembered(
+        qtbot: QtBot, hub: Workspace, runner: TaskRunner) -> None:
+    from csn_desk.ui.sync.controller import interval_label, interval_minutes
+
+    assert [interval_label(m) for m in (1, 5, 60, 120)] == [
+        "minute", "5 minutes", "hour", "2 hours"]
+    window = _open_sync_window(qtbot, hub, runner)
+    assert window.interval.currentText() == "5 minutes"  # the default
+    assert window.controller.sync_timer.interval() == 5 * 60_000
+    window.interval.setFocus()
+    qtbot.keyClick(window.interval, Qt.Key.Key_Down)  # the keyboard alone changes it
+    qtbot.waitUntil(lambda: window.controller.sync_timer.interval() == 10 * 60_000,
+                    timeout=TIMEOUT)
+    assert interval_minutes() == 10 and window.interval.currentText() == "10 minutes"
+    again = _open_sync_window(qtbot, hub, runner)
+    assert again.interval.currentText() == "10 minutes"
+    assert again.controller.sync_timer.interval() == 10 * 60_000

@@ -44,6 +44,16 @@ def set_interval_minutes(minutes: int) -> None:
     settings.store().setValue(INTERVAL_KEY, int(minutes))
 
 
+INTERVAL_CHOICES = (1, 2, 5, 10, 15, 30, 60, 120)
+
+
+def interval_label(minutes: int) -> str:
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "hour" if hours == 1 else f"{hours} hours"
+    return "minute" if minutes == 1 else f"{minutes} minutes"
+
+
 class SyncController(QObject):
     status_changed = Signal(object)   # SyncStatus
     running_changed = Signal(bool)
@@ -84,6 +94,11 @@ class SyncController(QObject):
         self.refresh()
         self.sync_timer.start()
         self.check_timer.start()
+
+    def set_interval(self, minutes: int) -> None:
+        """Sync automatically every ``minutes`` (remembered on this computer)."""
+        set_interval_minutes(minutes)
+        self.sync_timer.setInterval(interval_minutes() * 60_000)  # restarts it if running
 
     def stop(self) -> None:
         self.started = False

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QHBoxLayout,
     QHeaderView,
@@ -35,7 +36,12 @@ from csn_desk.sync.service import (
 from csn_desk.timefmt import uk_datetime
 from csn_desk.ui.admin.common import MessageLine
 from csn_desk.ui.rows_model import RowsTableModel, rows_table
-from csn_desk.ui.sync.controller import SyncController
+from csn_desk.ui.sync.controller import (
+    INTERVAL_CHOICES,
+    SyncController,
+    interval_label,
+    interval_minutes,
+)
 from csn_desk.ui.sync.data import (
     PausedRow,
     SiteRow,
@@ -170,7 +176,21 @@ class SyncWindow(QDialog):
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.sync_button)
+        self.interval = QComboBox()
+        self.interval.setAccessibleName("Sync automatically every")
+        for minutes in INTERVAL_CHOICES:
+            self.interval.addItem(interval_label(minutes), minutes)
+        current = interval_minutes()
+        if current not in INTERVAL_CHOICES:  # set by hand in the settings file
+            self.interval.addItem(interval_label(current), current)
+        self.interval.setCurrentIndex(self.interval.findData(current))
+        self.interval.activated.connect(
+            lambda i: controller.set_interval(int(self.interval.itemData(i))))
+        every = QLabel("Sync automatically &every")
+        every.setBuddy(self.interval)
         bottom = QHBoxLayout()
+        bottom.addWidget(every)
+        bottom.addWidget(self.interval)
         bottom.addStretch(1)
         bottom.addWidget(close)
         layout = QVBoxLayout(self)
