@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from csn_desk.ids import utcnow
 from csn_desk.names import make_client_keys
 from csn_desk.store import hlc
 from csn_desk.store.models.sync import SyncBadFile, SyncMember, SyncNetwork, SyncSegment
+from csn_desk.store.rawsql import execute, insert_sql, to_sql
 from csn_desk.store.remote import (
     DELETED,
     OPS,
@@ -314,45 +314,50 @@ def _check_chain(before: tuple[str, str] | None, after: tuple[str, str] | None,
 
 
 def _changes(ops: list[Any], header: seg.Header) -> list[RemoteChange]:
-    """Every change checked before any is applied: a bad one refuses the whole file."""
+    """Every change checked before any is applied: a bad one refuses the whole file. Each
+    distinct table, field, row id, stamp and base is checked once (a segment repeats them)."""
     kind = "network" if header.scope == NETWORK else "organisation"
-    out = []
+    site, low, high = header.site_id, header.hlc_min, header.hlc_max
+    out: list[RemoteChange] = []
+    append, change = out.append, RemoteChange
     names_ok: set[Any] = {DELETED}  # table and field names already checked
     tables_ok: set[Any] = set()
     rows_ok: set[Any] = set()
     stamps_ok: set[Any] = set()
-    for op in ops:
-        if op.__class__ is not list or len(op) != 8:
-            raise BadChange("change shape")
-        table, row_id, name, value, stamp, base_hlc, base_site, verb = op
-        if table not in tables_ok:
-            _check_table(table, kind)
-            tables_ok.add(table)
-        if name not in names_ok:
-            if not (isinstance(name, str) and FIELD_RE.match(name)):
-                raise BadChange("change field")
-            names_ok.add(name)
-        if row_id not in rows_ok:
-            if not (row_id.__class__ is str and ROW_RE.match(row_id)):
-                raise BadChange("change row")
-            rows_ok.add(row_id)
-        if stamp not in stamps_ok:
-            if not (stamp.__class__ is str and seg.HLC_RE.match(stamp)
-                    and header.hlc_min <= stamp <= header.hlc_max):
-                raise BadChange("change stamp")
-            stamps_ok.add(stamp)
-        if verb not in OPS:
-            raise BadChange("change kind")
-        if (base_hlc is None) != (base_site is None) or (
-                base_hlc is not None and not (isinstance(base_hlc, str)
-                                              and seg.HLC_RE.match(base_hlc)
-                                              and isinstance(base_site, str)
-                                              and len(base_site) <= 36)):
-            raise BadChange("change base")
-        if name == DELETED and (verb != "delete" or value is not True):
-            raise BadChange("delete")
-        out.append(RemoteChange(table, row_id, name, value, stamp, header.site_id, base_hlc,
-                                base_site, verb))
+    bases_ok: set[Any] = {(None, None)}
+    try:
+        for op in ops:
+            if op.__class__ is not list or len(op) != 8:
+                raise BadChange("change shape")
+            table, row_id, name, value, stamp, base_hlc, base_site, verb = op
+            if table not in tables_ok:
+                _check_table(table, kind)
+                tables_ok.add(table)
+            if name not in names_ok:
+                if not (isinstance(name, str) and FIELD_RE.match(name)):
+                    raise BadChange("change field")
+                names_ok.add(name)
+            if row_id not in rows_ok:
+                if not (row_id.__class__ is str and ROW_RE.match(row_id)):
+                    raise BadChange("change row")
+                rows_ok.add(row_id)
+            if stamp not in stamps_ok:
+                if not (stamp.__class__ is str and seg.HLC_RE.match(stamp)
+                        and low <= stamp <= high):
+                    raise BadChange("change stamp")
+                stamps_ok.add(stamp)
+            if verb not in OPS:
+                raise BadChange("change kind")
+            if (base_hlc, base_site) not in bases_ok:
+                if not (isinstance(base_hlc, str) and seg.HLC_RE.match(base_hlc)
+                        and isinstance(base_site, str) and len(base_site) <= 36):
+                    raise BadChange("change base")
+                bases_ok.add((base_hlc, base_site))
+            if name == DELETED and (verb != "delete" or value is not True):
+                raise BadChange("delete")
+            append(change(table, row_id, name, value, stamp, site, base_hlc, base_site, verb))
+    except TypeError:  # a list or an object where an id, a name or a stamp belongs
+        raise BadChange("change shape") from None
     return out
 
 
@@ -371,12 +376,12 @@ def _apply(ws: Workspace, header: seg.Header, digest: str, size: int,
     with ws.db.write(ws.actor) as w:
         s = w.session
         stats = apply_changes(s, changes, derivers=DERIVERS)
+        # The bookkeeping as plain statements in the same transaction: ORM objects here cost
+        # more than a small segment's whole merge.
         _record_segment(s, header, digest, size, "applied")
         _heard(s, member.site_id, header.created_ms)
+        execute(s, _CLEAR_WAITING, (header.site_id, header.seq))
         hlc.observe(s, ws.site_id, header.hlc_max)
-        s.execute(text("DELETE FROM sync_bad_file WHERE site_id = :s AND seq = :q "
-                       "AND kind IN ('not_arrived', 'waiting_key', 'held', 'unknown_site')"),
-                  {"s": header.site_id, "q": header.seq})
         w.event("sync:import", entity="site", entity_id=header.site_id,
                 detail=f"seq={header.seq} ops={header.ops} won={stats.won}")
         s.flush()
@@ -387,12 +392,22 @@ def _apply(ws: Workspace, header: seg.Header, digest: str, size: int,
     result.conflicts += stats.conflicts
 
 
+_CLEAR_WAITING = ("DELETE FROM sync_bad_file WHERE site_id = ? AND seq = ? "
+                  "AND kind IN ('not_arrived', 'waiting_key', 'held', 'unknown_site')")
+_RECORD = insert_sql("sync_segment", ("site_id", "seq", "hash", "prev_hash", "scope", "epoch",
+                                      "size", "ops", "state", "install", "created_at",
+                                      "recorded_at"))
+_HEARD = ("UPDATE sync_member SET last_heard_at = ? WHERE site_id = ? "
+          "AND (last_heard_at IS NULL OR last_heard_at < ?)")
+
+
 def _record_segment(s: Session, header: seg.Header, digest: str, size: int,
                     state_: str) -> None:
-    s.add(SyncSegment(site_id=header.site_id, seq=header.seq, hash=digest,
-                      prev_hash=header.prev_hash, scope=header.scope, epoch=header.epoch,
-                      size=size, ops=header.ops, state=state_, install=header.install,
-                      created_at=_ms_to_dt(header.created_ms)))
+    """(site, seq, hash) recorded, in the caller's transaction (a second record of the same
+    (site, seq) fails the primary key with an IntegrityError: nothing is applied twice)."""
+    execute(s, _RECORD, (header.site_id, header.seq, digest, header.prev_hash, header.scope,
+                         header.epoch, size, header.ops, state_, header.install,
+                         to_sql(_ms_to_dt(header.created_ms)), to_sql(utcnow())))
 
 
 def _ms_to_dt(ms: int) -> Any:
@@ -402,14 +417,10 @@ def _ms_to_dt(ms: int) -> Any:
 
 
 def _heard(s: Session, site_id: str, created_ms: int) -> None:
-    member = s.get(SyncMember, site_id)
-    if member is None:
-        return
-    at = _ms_to_dt(created_ms)
-    last = member.last_heard_at
-    if last is None or at > last:
-        member.last_heard_at = at
-        s.add(member)
+    """The author's clock when it wrote the segment, if later than what we had heard (the
+    stored text sorts as the time does)."""
+    at = to_sql(_ms_to_dt(created_ms))
+    execute(s, _HEARD, (at, site_id, at))
 
 
 def _record_only(ws: Workspace, header: seg.Header, digest: str, size: int, state_: str,
