@@ -41,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{waiting} file(s) are not ready to read yet.")
     if report.quarantined:
         print(f"{report.quarantined} file(s) were set aside as damaged or not genuine.")
+    if report.checkpoints_written or report.segments_deleted:
+        print(f"Wrote {report.checkpoints_written} checkpoint(s); tidied away "
+              f"{report.segments_deleted} old change file(s) every site has.")
     for alert in report.alerts:
         print(f"NOTE {alert}")
     return 0
@@ -61,6 +64,13 @@ def _status(ws: object) -> int:
         heard = uk_datetime(site.last_heard_at) if site.last_heard_at else "not yet"
         me = " (this site)" if site.is_self else ""
         print(f"  {site.name}{me}: {site.status}, last heard from {heard}")
+    ckpt = (uk_datetime(status.last_checkpoint_at) if status.last_checkpoint_at
+            else "none yet")
+    print(f"Shared folder: {status.segments_in_drop} change file(s), "
+          f"{status.checkpoints_in_drop} checkpoint(s); this site's last checkpoint: {ckpt}; "
+          f"{status.segments_deleted} of its old change file(s) tidied away")
+    if status.caught_up_at:
+        print(f"Caught up from a checkpoint: {uk_datetime(status.caught_up_at)}")
     if status.problems:
         print(f"{status.problems} file(s) need looking at; see the sync diagnostics.")
     for alert in status.alerts:

@@ -9,7 +9,10 @@ Plain Python, no Qt. The functions the app and the command line call:
 
 Inside: ``drop`` (folder layout, strict names, atomic publish), ``segment`` (the file
 format), ``documents`` (network.json, roster, join requests, wrapped keys), ``crypto``,
-``export``, ``importer``; the merge itself is ``csn_desk.store.remote``."""
+``export``, ``importer``, ``acks``; ``checkpoint`` (the full-state file format),
+``catchup`` (what a checkpoint holds; a new or long-away site starting from one) and
+``compaction`` (writing checkpoints, deleting a site's own segments no one needs); the
+merge itself is ``csn_desk.store.remote``."""
 
 from csn_desk.sync.network import (
     ApproveResult,

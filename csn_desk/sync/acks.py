@@ -164,3 +164,26 @@ def stable_frontier(session: Session, own_site: str) -> dict[str, int]:
                 views.append({})
     origins = {m.site_id for m in members}
     return {o: min(v.get(o, 0) for v in views) for o in sorted(origins)} if views else {}
+
+
+def compaction_frontier(session: Session, own_site: str, now: datetime,
+                        stale_after: timedelta) -> dict[str, int]:
+    """``stable_frontier`` without the active sites not heard from for ``stale_after``: a
+    site away that long no longer holds the drop's segments back (it catches up from a
+    checkpoint when it returns). A site never heard from still does."""
+    members = [m for m in session.execute(select(SyncMember)).scalars()
+               if m.status == "active"]
+    mine = frontier(session)
+    views = []
+    for m in members:
+        if m.site_id == own_site:
+            views.append(mine)
+            continue
+        if m.last_heard_at is not None and now - _aware(m.last_heard_at) > stale_after:
+            continue
+        try:
+            views.append({k: int(v) for k, v in json.loads(m.acked_json or "{}").items()})
+        except ValueError:
+            views.append({})
+    origins = {m.site_id for m in members}
+    return {o: min(v.get(o, 0) for v in views) for o in sorted(origins)} if views else {}

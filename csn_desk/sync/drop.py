@@ -9,6 +9,7 @@ file so that it appears whole or not at all and is never overwritten.
     <drop>/csn-desk/v1/join/<site>.json                a site asking to join (self-signed)
     <drop>/csn-desk/v1/seg/<site>/<seq:012d>.seg       immutable segments; one writer each
     <drop>/csn-desk/v1/ack/<site>/<seq:012d>.ack       what each site has applied (signed)
+    <drop>/csn-desk/v1/ckpt/<site>/<n:012d>.ckpt       full-state checkpoints (one writer each)
     <drop>/csn-desk/v1/tmp/                            staging, ignored by readers
 
 Names are lower-case ids and fixed-width numbers only, never personal data. Anything else a
@@ -38,6 +39,7 @@ _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 SITE_RE = re.compile(rf"^{_UUID}$")
 SEG_RE = re.compile(r"^([0-9]{12})\.seg$")
 ACK_RE = re.compile(r"^([0-9]{12})\.ack$")
+CKPT_RE = re.compile(r"^([0-9]{12})\.ckpt$")
 ROSTER_RE = re.compile(r"^([0-9]{6})\.json$")
 EPOCH_RE = re.compile(r"^([0-9]{6})$")
 SCOPE_DIR_RE = re.compile(rf"^(network|{_UUID})$")
@@ -111,6 +113,9 @@ class Drop:
     def ack_path(self, site_id: str, seq: int) -> Path:
         return self.base / "ack" / site_id / f"{seq:012d}.ack"
 
+    def ckpt_path(self, site_id: str, n: int) -> Path:
+        return self.base / "ckpt" / site_id / f"{n:012d}.ckpt"
+
     def roster_path(self, version: int) -> Path:
         return self.base / "roster" / f"{version:06d}.json"
 
@@ -178,6 +183,9 @@ class Drop:
 
     def segments(self, site_id: str) -> dict[int, str]:
         return self.numbered(self.base / "seg" / site_id, SEG_RE)
+
+    def checkpoints(self, site_id: str) -> dict[int, str]:
+        return self.numbered(self.base / "ckpt" / site_id, CKPT_RE)
 
     def rosters(self) -> dict[int, str]:
         return self.numbered(self.dir("roster"), ROSTER_RE)

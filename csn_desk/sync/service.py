@@ -35,6 +35,8 @@ from csn_desk.store.models.sync import (
 from csn_desk.store.remote import cell_state, is_referenced, replay_pending, synced_tables
 from csn_desk.sync import state
 from csn_desk.sync.acks import publish_ack, read_acks, stable_frontier
+from csn_desk.sync.catchup import CATCH_UP_TEXT, catch_up
+from csn_desk.sync.compaction import compact, note_drop_state, read_drop_state, write_checkpoints
 from csn_desk.sync.crypto import BadDocument, Identity
 from csn_desk.sync.documents import NETWORK, Roster, key_bytes, read_key, scope_tag
 from csn_desk.sync.drop import Drop, read_file
@@ -58,6 +60,7 @@ from csn_desk.workspace import Workspace
 
 NOT_SET_UP, WAITING, ACTIVE, REMOVED = "not_set_up", "waiting_for_approval", "active", "removed"
 REPORT_NOT_ARRIVED_AFTER = timedelta(days=3)
+CAUGHT_UP_SHOWN = timedelta(days=7)  # how long the status keeps saying so
 # Who may see and restore conflicts: resources/permissions.json (the one permission table).
 CONFLICT_ROLES = tuple(sorted(permission("sync.conflicts.view").roles))
 RESTORE_ROLES = tuple(sorted(permission("sync.conflicts.restore").roles))
@@ -78,6 +81,9 @@ class SyncReport:
     ignored_names: int = 0
     alerts: tuple[str, ...] = ()
     duration_ms: float = 0.0
+    caught_up: bool = False  # started again from checkpoints (changes it needed were gone)
+    checkpoints_written: int = 0
+    segments_deleted: int = 0  # this site's own, no longer needed by anyone
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,12 @@ class SyncStatus:
     sites: tuple[SiteHeard, ...]
     problems: int  # files set aside, held, or not arrived for days: see diagnostics
     alerts: tuple[str, ...]
+    # What is in the shared folder, as counted at the end of the last round.
+    segments_in_drop: int = 0
+    checkpoints_in_drop: int = 0
+    last_checkpoint_at: datetime | None = None  # this site's newest checkpoint
+    segments_deleted: int = 0  # this site's own segments deleted as no longer needed
+    caught_up_at: datetime | None = None  # last time this site caught up from a checkpoint
 
 
 # -- one round --------------------------------------------------------------------------------
@@ -165,6 +177,12 @@ def _round(ws: Workspace, progress: Progress | None, drop: Drop | None) -> SyncR
         replay_pending(s, derivers=DERIVERS)
         paused = net.paused_reason
     assert roster is not None
+    caught = catch_up(ws, drop, net, keys, me.organisation_id, progress)
+    if caught is not None:
+        alerts += caught.alerts
+        if caught.quarantined:
+            alerts.append("A checkpoint in the shared folder was set aside as damaged or not "
+                          "genuine; see the sync diagnostics.")
     imported = import_segments(ws, drop, net, keys, organisation_id=me.organisation_id,
                                progress=progress)
     alerts += imported.alerts
@@ -172,6 +190,7 @@ def _round(ws: Workspace, progress: Progress | None, drop: Drop | None) -> SyncR
         alerts.append("Waiting for this site's organisation to arrive from the network.")
     _distribute_keys(ws, drop, net, ident, roster, keys)
     exported_segments = exported_changes = 0
+    tidy = False
     with ws.db.read() as s:
         current = state.network(s)
         paused = current.paused_reason if current else paused
@@ -187,15 +206,26 @@ def _round(ws: Workspace, progress: Progress | None, drop: Drop | None) -> SyncR
         else:
             exported_segments, exported_changes = exported.segments, exported.changes
             alerts += exported.alerts or []
+            tidy = True
     read_acks(ws, drop, net, roster)
     with ws.db.read() as s:
         fresh = state.network(s)
+    written: list[int] = []
+    deleted: list[int] = []
     if fresh is not None and not fresh.paused_reason:
         publish_ack(ws, drop, fresh, ident)
+        if tidy:
+            written = write_checkpoints(ws, drop, fresh, ident, keys)
+            deleted = compact(ws, drop, fresh)
+    note_drop_state(ws, drop, deleted=len(deleted), caught_up=bool(caught and
+                                                                   caught.checkpoints))
     return SyncReport(ACTIVE, imported.segments, imported.changes, imported.conflicts,
                       exported_segments, exported_changes, imported.not_arrived,
-                      imported.quarantined, imported.held, imported.skipped,
-                      len(drop.ignored), tuple(dict.fromkeys(alerts)))
+                      imported.quarantined + (caught.quarantined if caught else 0),
+                      imported.held, imported.skipped, len(drop.ignored),
+                      tuple(dict.fromkeys(alerts)),
+                      caught_up=bool(caught and caught.checkpoints),
+                      checkpoints_written=len(written), segments_deleted=len(deleted))
 
 
 def _pause_self(ws: Workspace) -> None:
@@ -304,6 +334,7 @@ def sync_status(ws: Workspace) -> SyncStatus:
         waiting = (count_waiting(s, ws.site_id, NETWORK_KIND)
                    + count_waiting(s, ws.site_id, ORGANISATION_KIND))
         problems = _problem_count(s)
+        dropped = read_drop_state(s)
     me = next((m for m in members if m.site_id == ws.site_id), None)
     status = WAITING if me is None else ACTIVE if me.status == "active" else REMOVED
     alerts = []
@@ -316,8 +347,16 @@ def sync_status(ws: Workspace) -> SyncStatus:
             alerts.append(f"Changes from {m.name} are paused: {m.paused_reason}")
         sites.append(SiteHeard(m.site_id, m.name, m.organisation_id, shown, m.last_heard_at,
                                m.site_id == ws.site_id))
+    if dropped.caught_up_at is not None and utcnow() - _utc(dropped.caught_up_at) < CAUGHT_UP_SHOWN:
+        alerts.append(CATCH_UP_TEXT)
     return SyncStatus(status, net.name, net.drop_dir, net.last_sync_at, net.last_error, waiting,
-                      tuple(sites), problems, tuple(alerts))
+                      tuple(sites), problems, tuple(alerts), dropped.segments,
+                      dropped.checkpoints, dropped.last_checkpoint_at, dropped.deleted,
+                      dropped.caught_up_at)
+
+
+def _utc(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _problem_count(s: Session) -> int:

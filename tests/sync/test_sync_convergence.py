@@ -1,7 +1,9 @@
 """Convergence (hypothesis, stateful): 2 to 5 sites of one organisation edit the directory,
 clients, enquiries, referral events and letter templates while segments travel through a
 sloppy shared folder: each site sees its own copy of the drop, and files reach each copy in
-any order, twice, half-written first, or are lost and delivered again later. At the end,
+any order, twice, half-written first, or are lost and delivered again later. Sites also
+write checkpoints, delete their own segments once every site has acked them, and merge
+checkpoints into what they hold (as a site away too long does). At the end,
 once every file has reached every copy, all sites hold the same canonical dump (rows as
 stored, cell clocks, referral status cache) and the same conflict log.
 
@@ -27,6 +29,7 @@ from hypothesis.stateful import (
     rule,
 )
 from sqlalchemy import select
+from sqlmodel import col
 
 from csn_desk.clients import ClientInput, add_client, update_client
 from csn_desk.directory.editing import (
@@ -43,10 +46,12 @@ from csn_desk.referrals import ReferralDraft, add_event
 from csn_desk.store import keys
 from csn_desk.store.models import Client, Organisation, Referral, Service
 from csn_desk.sync import sync_once
+from csn_desk.sync.catchup import catch_up
+from csn_desk.sync.compaction import compact, write_checkpoints
 from csn_desk.sync.drop import Drop
 from csn_desk.workspace import Workspace
 from tests.conftest import FAST_KDF
-from tests.sync.kit import Net, build_network, dump, open_site
+from tests.sync.kit import Net, SiteState, build_network, dump, open_site
 
 MAX_SITES = 5
 NAMES = ("Ada", "Bryn", "Cerys", "Dai", "Efa", "Ffion")
@@ -78,7 +83,8 @@ class SloppyDrop(RuleBasedStateMachine):
         self.tmp = Path(tempfile.mkdtemp(prefix="csn-sync-example-"))
         self.sites: list[Workspace] = []
         self.views: list[Drop] = []
-        self.pool: dict[str, bytes] = {}  # relative path -> bytes: every segment published
+        self.pool: dict[str, bytes] = {}  # relative path -> bytes: every file published
+        self.compacted = 0
         self.rng = random.Random(0)
 
     @initialize(n=st.integers(min_value=2, max_value=MAX_SITES), seed=st.integers(0, 2**16))
@@ -99,11 +105,20 @@ class SloppyDrop(RuleBasedStateMachine):
 
     # -- helpers ------------------------------------------------------------------------------
     def _collect(self, i: int) -> None:
-        """What site i has published goes into the pool (the cloud has it now)."""
-        seg_root = self.views[i].base / "seg" / self.sites[i].site_id
-        for path in seg_root.glob("*.seg"):
-            rel = str(path.relative_to(self.views[i].folder))
-            self.pool.setdefault(rel, path.read_bytes())
+        """What site i has published goes into the pool (the cloud has it now): segments,
+        acks and checkpoints. Its own segments gone from its own copy were deleted by
+        compaction (other copies only ever lose other sites' files): gone from the cloud
+        too, so they are never delivered again."""
+        view, own = self.views[i], self.sites[i].site_id
+        for kind, suffix in (("seg", ".seg"), ("ack", ".ack"), ("ckpt", ".ckpt")):
+            for path in (view.base / kind / own).glob(f"*{suffix}"):
+                rel = str(path.relative_to(view.folder))
+                self.pool.setdefault(rel, path.read_bytes())
+        seg_rel = str((view.base / "seg" / own).relative_to(view.folder))
+        for rel in [r for r in self.pool if r.startswith(seg_rel + os.sep)]:
+            if not (view.folder / rel).exists():
+                del self.pool[rel]
+                self.compacted += 1
 
     def _sync(self, i: int) -> Any:
         report = sync_once(self.sites[i], drop=self.views[i])
@@ -207,6 +222,23 @@ class SloppyDrop(RuleBasedStateMachine):
             self._tolerant(save_template, ws, "followup_letter", f"Checking in ({seed})",
                            f"Hello,\n\nVersion {seed} from {ws.site_name}.")
 
+    # -- compaction -----------------------------------------------------------------------------
+    @precondition(lambda self: self.sites)
+    @rule(site=st.integers(0, MAX_SITES - 1), catch=st.booleans())
+    def compact_or_catch_up(self, site: int, catch: bool) -> None:
+        """A site writes checkpoints and deletes its own segments that every site has acked
+        and a checkpoint covers; or it merges the best checkpoints its copy of the folder
+        holds into the state it has (what a site away too long does)."""
+        i = site % len(self.sites)
+        ws, drop = self.sites[i], self.views[i]
+        st_i = SiteState.load(ws)
+        if catch:
+            catch_up(ws, drop, st_i.net, st_i.keys, ws.organisation_id, force=True)
+        else:
+            write_checkpoints(ws, drop, st_i.net, st_i.ident, st_i.keys, force=True)
+            compact(ws, drop, st_i.net)
+        self._collect(i)
+
     # -- the sloppy folder ----------------------------------------------------------------------
     @precondition(lambda self: self.sites)
     @rule(site=st.integers(0, MAX_SITES - 1))
@@ -261,7 +293,7 @@ def _check(machine: SloppyDrop) -> None:
             assert other[key] == dumps[0][key], (key, ws.site_name)
     for ws in machine.sites:
         with ws.db.read() as s:
-            problems = s.execute(select(Service.id)).all()  # readable after all that
+            problems = s.execute(select(col(Service.id))).all()  # readable after all that
         assert problems is not None
 
 
