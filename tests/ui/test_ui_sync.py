@@ -45,6 +45,15 @@ _BUILT: dict[str, Net] = {}
 
 
 # -- the words ------------------------------------------------------------------------------
+def test_progress_and_file_numbers_read_in_words() -> None:
+    from csn_desk.ui.sync.words import file_number, progress_line
+
+    assert progress_line(0, 0) == "Syncing..."
+    assert progress_line(2, 3) == "Syncing: 2 of 3 done"
+    assert progress_line(12_500, 40_000) == "Syncing: 12,500 of 40,000 done"
+    assert (file_number(17), file_number(-2)) == ("17", "checkpoint 2")
+
+
 def test_last_heard_reads_in_words() -> None:
     assert ago(None, NOW) == "not yet"
     assert ago(NOW - timedelta(seconds=20), NOW) == "just now"
@@ -325,7 +334,7 @@ def test_a_round_reports_progress_file_by_file(qtbot: QtBot, net: Net,
         controller.progress.connect(record)
         qtbot.waitUntil(lambda: controller.rounds == 1, timeout=TIMEOUT)
         assert seen[-1] == (3, 3) and [d for d, _t in seen] == sorted(d for d, _t in seen)
-        assert "Syncing: file 3 of 3" in shown
+        assert "Syncing: 3 of 3 done" in shown
         assert controller.last_report is not None
         assert controller.last_report.imported_segments == 3
         assert _phone(hub) == "01325 000002"

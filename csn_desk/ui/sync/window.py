@@ -55,6 +55,7 @@ from csn_desk.ui.sync.words import (
     ago,
     field_label,
     field_words,
+    file_number,
     problem_label,
     progress_line,
     site_status_label,
@@ -111,7 +112,7 @@ class ProblemsModel(RowsTableModel):
         if column == 0:
             return site_text(row.site_name)
         if column == 1:
-            return str(row.seq)
+            return file_number(row.seq)
         if column == 2:
             return problem_label(row.kind)
         if column == 3:

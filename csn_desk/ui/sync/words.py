@@ -96,7 +96,13 @@ def waiting_line(status: SyncStatus | None) -> str:
 def progress_line(done: int, total: int) -> str:
     if total <= 0:
         return SYNCING_TEXT
-    return f"Syncing: file {min(done, total)} of {total}"
+    # Counted in files, or in records while catching up from a checkpoint: "done" fits both.
+    return f"Syncing: {min(done, total):,} of {total:,} done"
+
+
+def file_number(seq: int) -> str:
+    """A set-aside file's number; checkpoints are kept with negative numbers (-n)."""
+    return f"checkpoint {-seq}" if seq < 0 else str(seq)
 
 
 def value_text(value: Any) -> str:
@@ -140,5 +146,6 @@ def spoken_fingerprint(fp: str) -> str:
 
 
 __all__ = ["NOT_REACHABLE_TEXT", "NOT_SET_UP_TEXT", "NOT_SYNCED_TEXT", "ago", "field_label",
-           "field_words", "problem_label", "progress_line", "site_status_label", "site_text",
+           "field_words", "file_number", "problem_label", "progress_line", "site_status_label",
+           "site_text",
            "spoken_fingerprint", "status_line", "synced_at", "value_text", "waiting_line"]
