@@ -41,7 +41,20 @@ def frontier(session: Session) -> dict[str, int]:
 
     Counted in SQL (it runs every round, over every segment ever recorded): seqs are whole
     numbers without repeats, so while they run 1, 2, 3... each equals its place in order,
-    and the first gap breaks that for good. A site whose lowest seq is below 1 has none."""
+    and the first gap breaks that for good. A site whose lowest seq is below 1 has none.
+    The usual case, no gap at all (lowest 1, highest = count), is read off the primary key
+    first; only when some site has a gap is the window query run."""
+    out: dict[str, int] = {}
+    gaps = False
+    for site_id, count, lowest, highest in session.execute(text(
+            "SELECT site_id, COUNT(*), MIN(seq), MAX(seq) FROM sync_segment "
+            "GROUP BY site_id")).all():
+        if lowest == 1 and highest == count:
+            out[str(site_id)] = int(highest)
+        elif lowest >= 1:
+            gaps = True
+    if not gaps:
+        return out
     rows = session.execute(text(
         "SELECT site_id, MAX(seq) FROM ("
         " SELECT site_id, seq,"

@@ -149,6 +149,13 @@ def _finish(ws: Workspace, error: str | None) -> None:
             w.session.add(net)
 
 
+# The drop's file counts for the status are taken again after a round that moved anything,
+# otherwise at most every RECOUNT_S: listing every folder again costs more than the rest of
+# a round that finds nothing new (thousands of segments on a slow share).
+RECOUNT_S = 600.0
+_COUNTED: dict[tuple[str, str], float] = {}  # (site, drop folder) -> when, this process
+
+
 def _round(ws: Workspace, progress: Progress | None, drop: Drop | None) -> SyncReport:
     alerts: list[str] = []
     with ws.db.write(ws.actor) as w:
@@ -217,14 +224,18 @@ def _round(ws: Workspace, progress: Progress | None, drop: Drop | None) -> SyncR
         if tidy:
             written = write_checkpoints(ws, drop, fresh, ident, keys)
             deleted = compact(ws, drop, fresh)
-    note_drop_state(ws, drop, deleted=len(deleted), caught_up=bool(caught and
-                                                                   caught.checkpoints))
+    caught_up = bool(caught and caught.checkpoints)
+    moved = imported.segments or exported_segments or written or deleted or caught_up
+    counted_key = (ws.site_id, str(drop.root))
+    if moved or time.monotonic() - _COUNTED.get(counted_key, -RECOUNT_S) >= RECOUNT_S:
+        note_drop_state(ws, drop, deleted=len(deleted), caught_up=caught_up)
+        _COUNTED[counted_key] = time.monotonic()
     return SyncReport(ACTIVE, imported.segments, imported.changes, imported.conflicts,
                       exported_segments, exported_changes, imported.not_arrived,
                       imported.quarantined + (caught.quarantined if caught else 0),
                       imported.held, imported.skipped, len(drop.ignored),
                       tuple(dict.fromkeys(alerts)),
-                      caught_up=bool(caught and caught.checkpoints),
+                      caught_up=caught_up,
                       checkpoints_written=len(written), segments_deleted=len(deleted))
 
 
