@@ -38,10 +38,13 @@ class PossibleDuplicate:
         return f"Possible duplicate of the {self.kind} '{self.other_name}': {self.reason}"
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
 @lru_cache(maxsize=65_536)
 def name_key(name: str) -> str:
     """A name folded for comparison: case, punctuation, and filler words ignored."""
-    words = re.findall(r"[^\W_]+", name.casefold())
+    words = _WORD.findall(name.casefold())
     kept = [w for w in words if w not in _FILLER]
     return " ".join(kept or words)
 

@@ -83,6 +83,15 @@ class NewRows:
         self.rows: dict[type[Any], list[dict[str, Any]]] = {m: [] for m in self.ORDER}
         self.audit: dict[type[Any], bool] = {}
         self.locations: set[str] = set()
+        # Place ids known not to be in the directory (looked up together beforehand), so
+        # adding a place needs no look-up of its own; None: unknown, look each one up.
+        # Whoever writes places outside this batch must set it back to None.
+        self.absent_locations: set[str] | None = None
+
+    def expect_locations(self, w: Writer, location_ids: set[str]) -> None:
+        """Look up now, together, which of these place ids are not in the directory."""
+        ids = sorted(location_ids)
+        self.absent_locations = set(ids) - w.existing_ids(Location, ids)
 
     def add(self, model: type[Any], row: dict[str, Any], *, audit: bool = False) -> None:
         if self.audit.setdefault(model, audit) != audit:
@@ -94,9 +103,21 @@ class NewRows:
     def __len__(self) -> int:
         return sum(len(r) for r in self.rows.values())
 
+    # Child rows whose ids can come from a file. A file may give two services the same one
+    # (an ORUK taxonomy term's id is the term's, shared by every service that has it), or
+    # one that a row here already has: such a row gets a new id, as an update does.
+    GIVEN_IDS: tuple[type[Any], ...] = (ServiceTaxonomy, RegularSchedule, HolidayClosure,
+                                        CostOption)
+
     def flush(self, w: Writer) -> None:
         for model in self.ORDER:
             rows, self.rows[model] = self.rows[model], []
+            if model in self.GIVEN_IDS and rows:
+                taken = w.existing_ids(model, [str(r["id"]) for r in rows])
+                for row in rows:
+                    if row["id"] in taken:
+                        row["id"] = new_id()
+                    taken.add(row["id"])
             w.create_many(model, rows, audit=self.audit.get(model, False))
         self.audit.clear()
         self.locations.clear()
@@ -111,8 +132,11 @@ def _new(w: Writer, batch: NewRows | None, model: type[Any], row: dict[str, Any]
 
 
 def add_organisation_with(w: Writer, data: OrganisationInput,
-                          batch: NewRows | None = None) -> str:
-    validate_organisation(data)
+                          batch: NewRows | None = None, *, checked: bool = False) -> str:
+    """Add an organisation inside ``w`` (into ``batch`` if given); ``checked``: the caller
+    has just validated ``data``."""
+    if not checked:
+        validate_organisation(data)
     oid = data.id or new_id()
     _new(w, batch, Organisation, dict(id=oid, **organisation_values(data)), audit=True)
     return oid
@@ -138,7 +162,13 @@ def add_place_with(w: Writer, service_id: str, organisation_id: str, loc: Locati
     (several services can meet at one place)."""
     location_id = child_id(loc.id, key, id_for)
     pending = batch is not None and location_id in batch.locations
-    if not pending and not w.exists(Location, location_id):
+    if pending:
+        pass
+    elif batch is not None and batch.absent_locations is not None and (
+            location_id in batch.absent_locations):
+        batch.absent_locations.discard(location_id)
+        _new(w, batch, Location, dict(id=location_id, **location_values(organisation_id, loc)))
+    elif not w.exists(Location, location_id):
         _new(w, batch, Location, dict(id=location_id, **location_values(organisation_id, loc)))
     _new(w, batch, ServiceAtLocation, dict(id=child_id(None, f"service_at_{key}", id_for),
                                            service_id=service_id, location_id=location_id))
@@ -178,14 +208,16 @@ def add_children_with(w: Writer, sid: str, data: ServiceInput,
 
 def add_service_with(w: Writer, data: ServiceInput, *, check_organisation: bool = True,
                      id_for: IdFor | None = None, audit: bool = True,
-                     batch: NewRows | None = None) -> str:
+                     batch: NewRows | None = None, checked: bool = False) -> str:
     """Add a service and its child rows inside ``w``; returns the service id.
 
     ``id_for`` gives child rows stable ids from a key such as ``"cost/0"`` or
     ``"category/carers"`` (the starter directory: every site must mint the same rows, or sync
     would double them); without it, child ids are the ones given or new. With ``batch`` the
-    rows are gathered there, to be written by ``batch.flush(w)``."""
-    validate_service(data)
+    rows are gathered there, to be written by ``batch.flush(w)``. ``checked``: the caller has
+    just validated ``data``."""
+    if not checked:
+        validate_service(data)
     if check_organisation and not w.exists(Organisation, data.organisation_id):
         raise NotFound("That organisation is not in the directory; add it first.")
     sid = data.id or new_id()

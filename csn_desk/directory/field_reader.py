@@ -4,6 +4,7 @@ checks of the ORUK validator's level 1) with the record and the field it was in.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import date, time
@@ -64,14 +65,16 @@ class Fields:
             self.error(name, f"This is {len(value):,} characters long; the most csn-desk "
                              f"keeps is {limit:,}. Shorten it.")
             return None
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            self.error(name, "This holds characters that are not valid text; fix it at the "
-                             "source and export again.")
-            return None
-        cleaned = _CONTROL.sub("", value)
-        if cleaned != value:
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                self.error(name, "This holds characters that are not valid text; fix it at "
+                                 "the source and export again.")
+                return None
+        cleaned = value
+        if _CONTROL.search(value) is not None:
+            cleaned = _CONTROL.sub("", value)
             self.warning(name, "Invisible control characters were removed.")
         cleaned = cleaned.strip()
         if not cleaned and required:
@@ -172,7 +175,7 @@ class Fields:
         value = self.text(name, limit=100)
         if value is None:
             return None
-        folded = {_fold(a): a for a in allowed}.get(_fold(value))
+        folded = _folded(allowed).get(_fold(value))
         if folded is None:
             self.error(name, f"{quote(value)} is not a {what} csn-desk knows. Use one of: "
                              f"{', '.join(allowed)}.")
@@ -204,6 +207,11 @@ class Fields:
             self.error(name, f"This must be an object, not {_kind(value)}.")
             return None
         return value
+
+
+@functools.lru_cache(maxsize=64)
+def _folded(allowed: tuple[str, ...]) -> dict[str, str]:
+    return {_fold(a): a for a in allowed}
 
 
 def _fold(text: str) -> str:

@@ -14,6 +14,9 @@ file does not carry is left as it is."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -25,11 +28,11 @@ from csn_desk.directory.duplicates import (
     DuplicateIndex,
     index_directory,
     number_key,
-    organisation_postcodes,
     service_candidate,
 )
 from csn_desk.directory.editing import NewRows
 from csn_desk.directory.import_report import Counts, ImportReport, Issue, Problems
+from csn_desk.directory.index import IndexAfterwards, index_new_services_afterwards
 from csn_desk.directory.inputs import (
     OrganisationInput,
     ServiceInput,
@@ -44,11 +47,22 @@ from csn_desk.directory.permissions import require_editor
 from csn_desk.directory.records import Directory, read_directory
 from csn_desk.directory.rows import location_values
 from csn_desk.directory.safe_read import FileRefused, parse_json, read_limited
-from csn_desk.directory.upsert import Outcome, save_organisation_with, save_service_with
+from csn_desk.directory.upsert import (
+    Outcome,
+    organisation_unchanged,
+    save_organisation_with,
+    save_service_with,
+    service_unchanged,
+)
 from csn_desk.errors import InvalidInput
+from csn_desk.store.writes import Writer
 from csn_desk.workspace import Workspace
 
 T = TypeVar("T", OrganisationInput, ServiceInput)
+
+# From this many entries an import counts as large (a larger page cache while it works), and
+# from this many new services it indexes them for search at the end: see ``import_entries``.
+LARGE_IMPORT = 200
 
 
 class Progress(Protocol):
@@ -72,8 +86,29 @@ def is_csv(path: Path) -> bool:
     return path.suffix.lower() in (".csv", ".txt")
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a whole file is read or imported: that
+    makes millions of objects that all live until the end, and the collector would walk
+    them again and again (a fifth of the time of a large import). Reference counting still
+    frees whatever is dropped; the collector is back on at the end."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def read_entries(path: Path, mapping: CsvMapping | None = None) -> Entries:
     """Read and check a file; FileRefused if the file as a whole cannot be used."""
+    with collector_paused():
+        return _read_entries(path, mapping)
+
+
+def _read_entries(path: Path, mapping: CsvMapping | None) -> Entries:
     data = read_limited(path)
     if is_csv(path) or mapping is not None:
         return read_csv_entries(data, mapping)
@@ -173,6 +208,10 @@ class _Plan:
                               OrganisationInput | None]] = field(default_factory=list)
     services: list[tuple[Entry[ServiceInput], ServiceInput,
                          ServiceInput | None]] = field(default_factory=list)
+    # Entries (by position in the lists above) that saving would certainly leave as they
+    # are: the import does not go through the save for them (re-importing a file).
+    same_organisations: set[int] = field(default_factory=set)
+    same_services: set[int] = field(default_factory=set)
     organisation_counts: Counts = Counts()
     service_counts: Counts = Counts()
     problems: Problems = field(default_factory=Problems)
@@ -228,21 +267,30 @@ def _plan(entries: Entries, existing: _Existing, by_name: bool) -> _Plan:
                         "until they are fixed.")
             continue
         found = existing.service(entry, org_id, by_name)
-        want = _merge(found, replace(entry.value, organisation_id=org_id), entry.given)
+        value = entry.value
+        if value.organisation_id != org_id:
+            value = replace(value, organisation_id=org_id)
+        want = _merge(found, value, entry.given)
         try:
             validate_service(want)
         except InvalidInput as exc:
             p.error(entry.key, entry.label, "", str(exc))
             continue
+        same = found is not None and service_unchanged(want, found)
+        if same:
+            plan.same_services.add(len(plan.services))
         plan.services.append((entry, want, found))
         service_outcomes.append("created" if found is None else
-                                "unchanged" if _same_service(want, found) else "updated")
+                                "unchanged" if same or _same_service(want, found)
+                                else "updated")
     # An organisation known only as the organisation of services that all failed is left
     # out too (it would be an empty entry); one listed in its own right goes in.
     used = {want.organisation_id for _e, want, _f in plan.services}
     kept = [(i, o) for i, o in enumerate(plan.organisations)
             if o[0].standalone or o[1].id in used]
     plan.organisations = [o for _i, o in kept]
+    plan.same_organisations = {n for n, (_e, owant, ofound) in enumerate(plan.organisations)
+                               if ofound is not None and organisation_unchanged(owant, ofound)}
     plan.organisation_counts = _count([org_outcomes[i] for i, _o in kept])
     plan.service_counts = _count(service_outcomes)
     _flag_duplicates(plan, existing)
@@ -251,17 +299,21 @@ def _plan(entries: Entries, existing: _Existing, by_name: bool) -> _Plan:
 
 def _flag_duplicates(plan: _Plan, existing: _Existing) -> None:
     """Warn about new entries that look like ones already there (or earlier in the file)."""
-    index: DuplicateIndex = index_directory(existing.d.organisations, existing.d.services)
     new_services = [(e, want) for e, want, found in plan.services if found is None]
-    places = organisation_postcodes([w for _e, w in new_services])
+    if not new_services and all(found is not None for _e, _w, found in plan.organisations):
+        return  # nothing new: nothing to compare
+    index: DuplicateIndex = index_directory(existing.d.organisations, existing.d.services)
+    candidates = [service_candidate(want) for _e, want in new_services]
+    places: dict[str, set[str]] = {}
+    for (_e, want), candidate in zip(new_services, candidates, strict=True):
+        places.setdefault(want.organisation_id, set()).update(candidate.postcodes)
     for oentry, owant, ofound in plan.organisations:
         if ofound is None:
             postcodes = places.get(owant.id or "", set())
             for match in index.organisation_matches(owant, postcodes):
                 plan.problems.warning(oentry.key, oentry.label, "", match.sentence())
             index.add_organisation(owant, postcodes)
-    for entry, want in new_services:
-        candidate = service_candidate(want)
+    for (entry, _want), candidate in zip(new_services, candidates, strict=True):
         for match in index.service_matches(candidate):
             plan.problems.warning(entry.key, entry.label, "", match.sentence())
         index.add_service(candidate)
@@ -296,7 +348,7 @@ def refused_report(path: Path, reason: str) -> ImportReport:
 
 def check_entries(ws: Workspace, source: str, entries: Entries) -> ImportReport:
     """The dry run: what importing these entries would do, and every problem."""
-    with ws.db.read() as s:
+    with collector_paused(), ws.db.read() as s:
         plan = _plan(entries, _Existing.read(s), by_name=_by_name(entries))
     return _report(source, entries, plan, written=False, dry_run=True)
 
@@ -319,9 +371,19 @@ def import_entries(ws: Workspace, source: str, entries: Entries, *, valid_only: 
                    progress: Progress | None = None) -> ImportReport:
     """Write the entries in one unit of work (see the module docstring)."""
     require_editor(ws)
-    tell = progress or _Quiet()
+    with collector_paused():
+        return _import_entries(ws, source, entries, valid_only, progress or _Quiet())
+
+
+def _import_entries(ws: Workspace, source: str, entries: Entries, valid_only: bool,
+                    tell: Progress) -> ImportReport:
     written = False
-    with ws.db.write(ws.actor) as w:
+    with ws.db.write(ws.actor) as w, contextlib.ExitStack() as large:
+        size = len(entries.services) + len(entries.organisations)
+        if size >= LARGE_IMPORT:
+            # ~16 KiB of page cache an entry (the rows, their change log and clocks, and
+            # the indexes they go into), up to 384 MiB for a 20,000-service feed.
+            large.enter_context(w.large(cache_mib=min(384, max(64, size // 64))))
         tell.progress(0, 0, "Comparing with the directory")
         plan = _plan(entries, _Existing.read(w.session), by_name=_by_name(entries))
         nothing_valid = not plan.organisations and not plan.services
@@ -329,23 +391,14 @@ def import_entries(ws: Workspace, source: str, entries: Entries, *, valid_only: 
             return _report(source, entries, plan, written=False, dry_run=False)
         # New organisations, services and their rows are gathered and written a few hundred
         # at a time (Writer.create_many per table): the same rows as one by one, in far
-        # fewer statements.
-        batch = NewRows()
-        org_outcomes = []
-        for i, (_oentry, owant, ofound) in enumerate(plan.organisations):
-            if i % 500 == 0:
-                batch.flush(w)
-            org_outcomes.append(save_organisation_with(w, owant, ofound, batch))
+        # fewer statements. A large import indexes its new services for search once at the
+        # end (index.py) instead of by trigger, row by row.
+        new_services = sum(1 for _e, _w, found in plan.services if found is None)
+        with contextlib.ExitStack() as indexing:
+            index = (indexing.enter_context(index_new_services_afterwards(w.session))
+                     if new_services >= LARGE_IMPORT else None)
+            org_outcomes, service_outcomes = _write(w, plan, tell, index)
         total = len(plan.services)
-        service_outcomes = []
-        for i, (_entry, want, found) in enumerate(plan.services):
-            if i % 200 == 0:
-                batch.flush(w)
-                tell.check()
-                tell.progress(i, total, f"Saving services ({i:,} of {total:,})")
-            service_outcomes.append(save_service_with(w, want, found, batch))
-        batch.flush(w)
-        tell.check()
         plan.organisation_counts = _count(org_outcomes)
         plan.service_counts = _count(service_outcomes)
         changed = sum(c.created + c.updated for c in (plan.organisation_counts,
@@ -358,6 +411,39 @@ def import_entries(ws: Workspace, source: str, entries: Entries, *, valid_only: 
         written = True
         tell.progress(total, total, "Finishing")
     return _report(source, entries, plan, written=written, dry_run=False)
+
+
+def _write(w: Writer, plan: _Plan, tell: Progress, index: IndexAfterwards | None
+           ) -> tuple[list[Outcome], list[Outcome]]:
+    """Save every planned entry; (organisation outcomes, service outcomes)."""
+    batch = NewRows()
+    org_outcomes: list[Outcome] = []
+    for i, (_oentry, owant, ofound) in enumerate(plan.organisations):
+        if i % 500 == 0:
+            batch.flush(w)
+        if i in plan.same_organisations:
+            org_outcomes.append("unchanged")
+            continue
+        org_outcomes.append(save_organisation_with(w, owant, ofound, batch, checked=True))
+    total = len(plan.services)
+    batch.expect_locations(w, {p.id for _e, want, found in plan.services if found is None
+                               for p in want.places if p.id})
+    service_outcomes: list[Outcome] = []
+    for i, (_entry, want, found) in enumerate(plan.services):
+        if i % 200 == 0:
+            batch.flush(w)
+            tell.check()
+            tell.progress(i, total, f"Saving services ({i:,} of {total:,})")
+        if i in plan.same_services:
+            service_outcomes.append("unchanged")
+            continue
+        outcome = save_service_with(w, want, found, batch, checked=True)
+        if index is not None and found is not None and found.id and outcome == "updated":
+            index.categories_may_change([found.id])
+        service_outcomes.append(outcome)
+    batch.flush(w)
+    tell.check()
+    return org_outcomes, service_outcomes
 
 
 def import_file(ws: Workspace, path: Path, *, dry_run: bool = False, valid_only: bool = True,

@@ -11,6 +11,7 @@ entry, not two) and kept as the entry's ``external_id``."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -67,8 +68,13 @@ ORGANISATION_KEYS = {"id", "name", "description", "email", "url", "website", "ph
 T = TypeVar("T")
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def our_id(kind: str, source_id: str) -> tuple[str, str | None]:
     """(our id, the file's id if it differs) for a record of ``kind``."""
+    if _CANONICAL_UUID.fullmatch(source_id):  # the usual case, without parsing it
+        return source_id, None
     try:
         if str(uuid.UUID(source_id)) == source_id.lower():
             return source_id.lower(), None
@@ -105,6 +111,10 @@ class Entries:
     # Every organisation a service names, by entry key, including bare references to
     # organisations the file does not describe (perhaps already in the directory).
     lookup: dict[str, Entry[OrganisationInput]] = field(default_factory=dict)
+    # The object each organisation in ``lookup`` was read from: a service that nests the very
+    # same object again needs no second reading to know it does not differ.
+    raw_organisations: dict[str, Any] = field(default_factory=dict, repr=False,
+                                              compare=False)
 
 
 def _usable_email(f: Fields, name: str) -> str | None:
@@ -517,24 +527,26 @@ def read_service(raw: dict[str, Any], index: int, entries: Entries, *, ids_requi
     return Entry(key, label, source_id, value, given, org_key)
 
 
+# Our service fields, each with the ORUK fields that give it.
+_SERVICE_GIVEN = (
+    ("name", ("name",)), ("description", ("description",)), ("status", ("status",)),
+    ("url", ("url",)), ("email", ("email",)), ("phone", ("phones",)),
+    ("application_process", ("application_process",)),
+    ("fees_text", ("fees_description", "fees")), ("deliverable_type", ("deliverable_type",)),
+    ("attending_type", ("attending_type",)), ("attending_access", ("attending_access",)),
+    ("minimum_age", ("minimum_age", "eligibilitys")),
+    ("maximum_age", ("maximum_age", "eligibilitys")),
+    ("eligibility", ("eligibility_description", "eligibilitys")),
+    ("what_to_take", ("required_documents",)), ("assured_date", ("assured_date",)),
+    ("alert", ("alert",)), ("schedules", ("regular_schedules", "schedules")),
+    ("closures", ("holiday_schedules",)), ("costs", ("cost_options",)),
+    ("areas", ("service_areas",)), ("area_notes", ("service_areas",)),
+    ("locations", ("service_at_locations",)), ("terms", ("attributes", "service_taxonomys")))
+
+
 def _service_given(f: Fields, e: Fields, ours: bool) -> frozenset[str]:
-    pairs = (("name", ("name",)), ("description", ("description",)), ("status", ("status",)),
-             ("url", ("url",)), ("email", ("email",)), ("phone", ("phones",)),
-             ("application_process", ("application_process",)),
-             ("fees_text", ("fees_description", "fees")),
-             ("deliverable_type", ("deliverable_type",)),
-             ("attending_type", ("attending_type",)),
-             ("attending_access", ("attending_access",)),
-             ("minimum_age", ("minimum_age", "eligibilitys")),
-             ("maximum_age", ("maximum_age", "eligibilitys")),
-             ("eligibility", ("eligibility_description", "eligibilitys")),
-             ("what_to_take", ("required_documents",)), ("assured_date", ("assured_date",)),
-             ("alert", ("alert",)), ("schedules", ("regular_schedules", "schedules")),
-             ("closures", ("holiday_schedules",)), ("costs", ("cost_options",)),
-             ("areas", ("service_areas",)), ("area_notes", ("service_areas",)),
-             ("locations", ("service_at_locations",)),
-             ("terms", ("attributes", "service_taxonomys")))
-    given = {k for k, names in pairs if any(f.has(n) for n in names)}
+    present = f.data.keys()
+    given = {k for k, names in _SERVICE_GIVEN if not present.isdisjoint(names)}
     given |= {k for k in ("assured_by", "alert_until", "merged_into") if e.has(k)}
     given |= {"organisation_id", "external_id"}
     if ours or (f.has(EXTENSION) and e.raw("categories_given") in (None, True)):
@@ -555,8 +567,10 @@ def _organisation_of(f: Fields, raw: dict[str, Any], entries: Entries,
             if key is None:
                 key = org.key
             organisations[key] = org
+            entries.raw_organisations[key] = nested
             entries.organisations.append(org)
-        elif _differs(organisations[key], nested, entries):
+        elif nested != entries.raw_organisations.get(key) and _differs(
+                organisations[key], nested, entries):
             f.warning("organization", "This organisation appears more than once with "
                                       "different details; the first was used.")
         return key
@@ -596,6 +610,7 @@ def read_entries(parsed: ParsedFile, *, ids_required: bool = True) -> Entries:
                                    "its own.")
             continue
         organisations[org.key] = org
+        entries.raw_organisations[org.key] = raw
         entries.organisations.append(org)
     seen: set[str] = set()
     for i, raw in enumerate(parsed.services):

@@ -44,21 +44,27 @@ def _by_service(rows: Iterable[Any]) -> dict[str, list[Any]]:
     return out
 
 
-def _services(session: Session, services: list[Service],
+def _select(model: type[Any]) -> Any:
+    """All of a table's columns as plain rows (attribute access by column name, values
+    converted by the columns' types, as on ORM objects, without the cost of making those)."""
+    return select(model.__table__)
+
+
+def _services(session: Session, services: list[Any],
               only: set[str] | None = None) -> list[ServiceInput]:
     def rows(model: type[Any]) -> dict[str, list[Any]]:
-        query = select(model)
+        query = _select(model)
         if only is not None:
-            query = query.where(col(model.service_id).in_(only))
-        return _by_service(session.execute(query).scalars())
+            query = query.where(model.__table__.c.service_id.in_(only))
+        return _by_service(session.execute(query))
 
     schedules, closures, costs = rows(RegularSchedule), rows(HolidayClosure), rows(CostOption)
     areas, taxonomy, links = rows(ServiceArea), rows(ServiceTaxonomy), rows(ServiceAtLocation)
     location_ids = {link.location_id for group in links.values() for link in group}
-    query = select(Location)
+    query = _select(Location)
     if only is not None:
-        query = query.where(col(Location.id).in_(location_ids))
-    places = {loc.id: loc for loc in session.execute(query).scalars()}
+        query = query.where(Location.__table__.c.id.in_(location_ids))  # type: ignore[attr-defined]
+    places: dict[str, Any] = {loc.id: loc for loc in session.execute(query)}
     return [service_input(
         s, schedules=schedules.get(s.id, []), closures=closures.get(s.id, []),
         costs=costs.get(s.id, []), areas=areas.get(s.id, []),
@@ -70,8 +76,11 @@ def _services(session: Session, services: list[Service],
 
 def read_directory(session: Session) -> Directory:
     """The whole directory, inside an open session (a read, or an import's writer)."""
-    orgs = session.execute(select(Organisation).order_by(col(Organisation.id))).scalars().all()
-    services = list(session.execute(select(Service).order_by(col(Service.id))).scalars())
+    session.flush()  # plain rows are read below: the session's own changes first
+    orgs: list[Any] = list(session.execute(_select(Organisation).order_by(
+        Organisation.__table__.c.id)))  # type: ignore[attr-defined]
+    services = list(session.execute(_select(Service).order_by(
+        Service.__table__.c.id)))  # type: ignore[attr-defined]
     return Directory(tuple(organisation_input(o) for o in orgs),
                      tuple(_services(session, services)))
 
@@ -83,7 +92,9 @@ def load_directory(ws: Workspace) -> Directory:
 
 def read_services(session: Session, ids: set[str]) -> dict[str, ServiceInput]:
     """Some services by id (missing ids are left out)."""
-    found = list(session.execute(select(Service).where(col(Service.id).in_(ids))).scalars())
+    session.flush()
+    found = list(session.execute(_select(Service).where(
+        Service.__table__.c.id.in_(ids))))  # type: ignore[attr-defined]
     return {s.id: s for s in _services(session, found, only=ids) if s.id is not None}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,11 @@ from csn_desk.errors import CsnError
 
 MAX_FILE_BYTES = 40 * 1024 * 1024  # a 20,000-service ORUK file is about 25 MB
 MAX_DEPTH = 24  # the deepest ORUK shape (service > location > address > attribute > term) is ~10
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_SYNTAX = bytes(b for b in range(256) if b not in b'[]{}"\\')
+# Opening brackets to 1 and closing ones to 255 (-1 as a signed byte).
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
 class FileRefused(CsnError):
@@ -70,10 +73,16 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 def json_depth(data: bytes) -> int:
     """How deeply the JSON in ``data`` nests, found without parsing it: strings are blanked
-    out, then the brackets are counted (all in C, so a 25 MB file takes a fraction of a
+    out, then the brackets are counted (all in C, so a 30 MB file takes a fraction of a
     second)."""
-    brackets = _STRING.sub(b'""', data).translate(None, _NOT_BRACKETS)
-    return max(chain((0,), accumulate(_STEP[b] for b in brackets)))
+    # Most strings hold no bracket, quote or backslash: with everything else taken out
+    # they are bare pairs of quotes, removed in one pass. If any quote is left, some string
+    # holds one of those, and the strings are blanked out properly instead.
+    outside = data.translate(None, _NOT_SYNTAX).replace(b'""', b"")
+    if b'"' in outside:
+        outside = _STRING.sub(b'""', data)
+    steps = array("b", outside.translate(_STEPS, _NOT_BRACKETS))  # +1 or -1 each
+    return max(chain((0,), accumulate(steps)))
 
 
 def parse_json(data: bytes, max_depth: int = MAX_DEPTH) -> Any:

@@ -68,20 +68,27 @@ def _changes(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in new.items() if old.get(k) != v}
 
 
+def organisation_unchanged(data: OrganisationInput, existing: OrganisationInput) -> bool:
+    """Would saving ``data`` over the stored ``existing`` write nothing?"""
+    return organisation_values(data) == organisation_values(existing)
+
+
 def save_organisation_with(w: Writer, data: OrganisationInput,
                            existing: OrganisationInput | None,
-                           batch: NewRows | None = None) -> Outcome:
+                           batch: NewRows | None = None, *, checked: bool = False) -> Outcome:
     """Create ``data``, or bring the stored ``existing`` (same id) up to it. A new one goes
-    into ``batch`` if given (see ``save_service_with``)."""
-    validate_organisation(data)
+    into ``batch`` if given (see ``save_service_with``). ``checked``: the caller has just
+    validated ``data`` (an import checks every entry when it plans)."""
+    if not checked:
+        validate_organisation(data)
     if existing is None:
-        add_organisation_with(w, data, batch)
+        add_organisation_with(w, data, batch, checked=True)
         return "created"
+    if organisation_unchanged(data, existing):
+        return "unchanged"
     if batch is not None:
         batch.flush(w)
     changes = _changes(organisation_values(data), organisation_values(existing))
-    if not changes:
-        return "unchanged"
     row = w.session.get(Organisation, existing.id)
     if row is None:
         raise NotFound("That organisation is no longer in the directory; search again.")
@@ -172,12 +179,7 @@ def _taxonomy_rows(w: Writer, sid: str) -> list[ServiceTaxonomy]:
 
 
 def _save_taxonomy(w: Writer, sid: str, data: ServiceInput, old: ServiceInput) -> bool:
-    wanted: dict[tuple[str, str], str | None] = {(NEED_VOCABULARY, c): None
-                                                 for c in data.categories}
-    wanted |= {(t.vocabulary, t.code): t.label for t in data.terms}
-    have: dict[tuple[str, str], str | None] = {(NEED_VOCABULARY, c): None
-                                               for c in old.categories}
-    have |= {(t.vocabulary, t.code): t.label for t in old.terms}
+    wanted, have = _terms_of(data), _terms_of(old)
     if wanted == have:
         return False
     ids = {(t.vocabulary, t.code): t.id for t in data.terms if t.id}
@@ -197,10 +199,7 @@ def _save_taxonomy(w: Writer, sid: str, data: ServiceInput, old: ServiceInput) -
 
 
 def _save_areas(w: Writer, sid: str, data: ServiceInput, old: ServiceInput) -> bool:
-    wanted = sorted([(district(a), None) for a in set(data.areas)]
-                    + [(None, n.strip()) for n in data.area_notes], key=repr)
-    have = sorted([(a, None) for a in set(old.areas)] + [(None, n) for n in old.area_notes],
-                  key=repr)
+    wanted, have = _areas_wanted(data), _areas_stored(old)
     if wanted == have:
         return False
     rows = list(w.session.execute(select(ServiceArea).where(
@@ -275,17 +274,67 @@ def _update_place(w: Writer, location_id: str, place: LocationInput, org: str) -
     return bool(changed)
 
 
+def _child_values(sid: str, data: ServiceInput
+                  ) -> tuple[list[tuple[str | None, dict[str, Any]]], ...]:
+    return (_rows(data.schedules, lambda s: schedule_values(sid, s), lambda s: s.id),
+            _rows(data.closures, lambda c: closure_values(sid, c), lambda c: c.id),
+            _rows(data.costs, lambda c: cost_values(sid, c), lambda c: c.id))
+
+
+def _terms_of(data: ServiceInput) -> dict[tuple[str, str], str | None]:
+    out: dict[tuple[str, str], str | None] = {(NEED_VOCABULARY, c): None
+                                              for c in data.categories}
+    out |= {(t.vocabulary, t.code): t.label for t in data.terms}
+    return out
+
+
+def _areas_wanted(data: ServiceInput) -> list[tuple[str | None, str | None]]:
+    return sorted([(district(a), None) for a in set(data.areas)]
+                  + [(None, n.strip()) for n in data.area_notes], key=repr)
+
+
+def _areas_stored(old: ServiceInput) -> list[tuple[str | None, str | None]]:
+    return sorted([(a, None) for a in set(old.areas)] + [(None, n) for n in old.area_notes],
+                  key=repr)
+
+
+def service_unchanged(data: ServiceInput, existing: ServiceInput) -> bool:
+    """True when saving ``data`` over the stored ``existing`` (as ``save_service_with``
+    would) certainly writes nothing: the same checks it makes before writing each part, so
+    an import can leave an unchanged entry alone without going through the save. False
+    means the save has to look (it may still find nothing to write)."""
+    sid = existing.id
+    if sid is None or service_values(data) != service_values(existing):
+        return False
+    for wanted, stored in zip(_child_values(sid, data), _child_values(sid, existing),
+                              strict=True):
+        if len(wanted) != len(stored):
+            return False
+        diff = _diff(wanted, [(str(i), v) for i, v in stored])
+        if diff.update or diff.delete or diff.create:
+            return False
+    return (_terms_of(data) == _terms_of(existing)
+            and _areas_wanted(data) == _areas_stored(existing)
+            and _same_places(data, existing))
+
+
 def save_service_with(w: Writer, data: ServiceInput, existing: ServiceInput | None,
-                      batch: NewRows | None = None) -> Outcome:
+                      batch: NewRows | None = None, *, checked: bool = False) -> Outcome:
     """Create ``data``, or bring the stored ``existing`` (same id, as read by
     ``records.read_services``) up to it. A new service goes into ``batch`` if given (to be
-    written by ``batch.flush``); before changing a stored one the batch is flushed."""
-    validate_service(data)
+    written by ``batch.flush``); before changing a stored one the batch is flushed.
+    ``checked``: the caller has just validated ``data`` and made sure of its organisation
+    (an import plans every entry before it writes)."""
+    if not checked:
+        validate_service(data)
     if existing is None or existing.id is None:
-        add_service_with(w, data, batch=batch)
+        add_service_with(w, data, batch=batch, checked=True, check_organisation=not checked)
         return "created"
+    if service_unchanged(data, existing):
+        return "unchanged"
     if batch is not None:
         batch.flush(w)
+        batch.absent_locations = None  # places may be added below, outside the batch
     sid = existing.id
     changes = _changes(service_values(data), service_values(existing))
     if changes:

