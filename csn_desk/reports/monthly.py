@@ -6,15 +6,14 @@ not whole months are counted straight from the records (``counting.py``), by the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import case, func, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from csn_desk.reports import figures as F
 from csn_desk.reports.counting import PeriodCounts, Where, count_period
 from csn_desk.reports.periods import Period
-from csn_desk.store.models import TallyClientMonth
 from csn_desk.store.rawsql import driver
 from csn_desk.workspace import Workspace
 
@@ -22,11 +21,41 @@ Progress = Callable[[int, int, str], None]
 
 
 NEEDS_ONLY = "needs"  # just enquiries and needs: what the twelve-month chart shows
-_MONTH_SQL = ("SELECT site_id, key, n FROM tally_month WHERE organisation_id = ? AND month = ? "
-              "AND n != 0")
-_WHOLE_SQL = ("SELECT key, sum(n) FROM tally_month WHERE organisation_id = ? AND month = ? "
-              "GROUP BY key HAVING sum(n) != 0")
+_SITES_SQL = ("SELECT site_id, json_group_object(key, n) FROM tally_month "
+              "WHERE organisation_id = ? AND month = ? AND n != 0 GROUP BY site_id")
+_SITES_CLIENTS_SQL = ("SELECT site_id, count(*), sum(is_first) FROM tally_client_month "
+                      "WHERE organisation_id = ? AND month = ? GROUP BY site_id")
+_SITE_SQL = ("SELECT key, n FROM tally_month WHERE organisation_id = ? AND month = ? "
+             "AND site_id = ? AND n != 0")
+_SITE_CLIENTS_SQL = ("SELECT count(*), sum(is_first) FROM tally_client_month "
+                     "WHERE organisation_id = ? AND month = ? AND site_id = ?")
+# Each site's clients of the month (and those in their first month) as JSON lists, read in
+# primary-key order (no sorting); the distinct ones are counted in Python.
+_CLIENTS_SQL = ("SELECT json_group_array(client_id), "
+                "json_group_array(client_id) FILTER (WHERE is_first) FROM tally_client_month "
+                "WHERE organisation_id = ? AND month = ? GROUP BY site_id")
 _NEEDS_ONLY_SQL = " AND (key IN ('enquiries', 'needs') OR (key >= 'need:' AND key < 'need;'))"
+# The chart's months, all in one statement, as seeks in the primary key (organisation,
+# month, site, key): each month's sites are found one after another (the next site after
+# the last, a seek each), then in each site only the keys wanted ("need:..." is one range,
+# enquiries and needs two points), never the rest of the month (mostly services).
+_NEEDS_MONTHS_SQL = """
+WITH RECURSIVE wanted(month) AS (SELECT value FROM json_each(?2)),
+sites(month, site_id) AS (
+    SELECT month, (SELECT min(site_id) FROM tally_month t
+                   WHERE t.organisation_id = ?1 AND t.month = wanted.month) FROM wanted
+    UNION ALL
+    SELECT month, (SELECT min(site_id) FROM tally_month t
+                   WHERE t.organisation_id = ?1 AND t.month = sites.month
+                     AND t.site_id > sites.site_id)
+    FROM sites WHERE site_id IS NOT NULL)
+SELECT t.month, t.site_id, t.key, t.n FROM sites CROSS JOIN tally_month t
+WHERE t.organisation_id = ?1 AND t.month = sites.month AND t.site_id = sites.site_id
+  AND t.key >= 'need:' AND t.key < 'need;' AND t.n != 0
+UNION ALL
+SELECT t.month, t.site_id, t.key, t.n FROM sites CROSS JOIN tally_month t
+WHERE t.organisation_id = ?1 AND t.month = sites.month AND t.site_id = sites.site_id
+  AND t.key IN ('enquiries', 'needs') AND t.n != 0"""
 
 
 def month_counts(s: Session, organisation_id: str, month: Period,
@@ -36,73 +65,128 @@ def month_counts(s: Session, organisation_id: str, month: Period,
     if not by_site:
         return _whole_month(s, organisation_id, month, part)
     key = month.month_key
-    sites: dict[str, dict[str, int]] = {}
-    # Straight from the driver: a month of a large network has tens of thousands of rows,
-    # and per-row processing would cost more than reading them (the primary key range
-    # (organisation, month) is the whole plan).
-    sql = _MONTH_SQL + (_NEEDS_ONLY_SQL if part == NEEDS_ONLY else "")
-    for site, name, n in driver(s).execute(sql, (organisation_id, key)).fetchall():
-        counts = sites.get(site)
-        if counts is None:
-            counts = sites[site] = {}
-        counts[name] = n
-    conn = s.connection()
+    # Each site's counts as one JSON object made by SQLite (the primary key range
+    # (organisation, month) is read in site order, so no sorting), parsed in one call: a
+    # month of a large network has tens of thousands of rows, and handling them one by one
+    # in Python would cost more than reading them.
+    sql = _SITES_SQL.replace("GROUP BY", (_NEEDS_ONLY_SQL if part == NEEDS_ONLY else "")
+                             + " GROUP BY")
+    con = driver(s)
+    sites: dict[str, dict[str, int]] = {
+        site: json.loads(text) for site, text in con.execute(sql, (organisation_id, key))}
     if part == NEEDS_ONLY:
         figures = {site: F.Figures(counts) for site, counts in sites.items()}
         return PeriodCounts(month, figures, F.total(figures.values()))
-    cm = TallyClientMonth
-    in_month = (col(cm.organisation_id) == organisation_id, col(cm.month) == key)
-    for site, clients, new in conn.execute(
-            select(col(cm.site_id), func.count(), func.sum(case((col(cm.is_first), 1), else_=0)))
-            .where(*in_month).group_by(col(cm.site_id))):
+    for site, clients, new in con.execute(_SITES_CLIENTS_SQL, (organisation_id, key)):
         counts = sites.setdefault(site, {})
-        counts[F.NEW_CLIENTS] = int(new or 0)
-        counts[F.RETURNING_CLIENTS] = int(clients) - int(new or 0)
-    figures = {site: F.Figures({k: v for k, v in counts.items() if v})
-               for site, counts in sites.items()}
+        if new:
+            counts[F.NEW_CLIENTS] = int(new)
+        if int(clients) - int(new or 0):
+            counts[F.RETURNING_CLIENTS] = int(clients) - int(new or 0)
+    figures = {site: F.Figures(counts) for site, counts in sites.items()}
     whole = dict(F.total(figures.values()).counts)
-    whole.update(_clients(s, organisation_id, key))
-    return PeriodCounts(month, figures, F.Figures({k: v for k, v in whole.items() if v}))
+    whole.pop(F.NEW_CLIENTS, None)
+    whole.pop(F.RETURNING_CLIENTS, None)
+    whole.update({k: v for k, v in _clients(s, organisation_id, key).items() if v})
+    return PeriodCounts(month, figures, F.Figures(whole))
 
 
 def _clients(s: Session, organisation_id: str, key: str) -> dict[str, int]:
     """Distinct clients over the whole organisation (one person may visit two sites)."""
-    cm = TallyClientMonth
-    clients, new = s.connection().execute(
-        select(func.count(func.distinct(col(cm.client_id))),
-               func.count(func.distinct(case((col(cm.is_first), col(cm.client_id)),
-                                             else_=None))))
-        .where(col(cm.organisation_id) == organisation_id, col(cm.month) == key)).one()
-    return {F.NEW_CLIENTS: int(new), F.RETURNING_CLIENTS: int(clients) - int(new)}
+    clients: set[str] = set()
+    new: set[str] = set()
+    for every, first in driver(s).execute(_CLIENTS_SQL, (organisation_id, key)):
+        clients.update(json.loads(every))
+        new.update(json.loads(first))
+    return {F.NEW_CLIENTS: len(new), F.RETURNING_CLIENTS: len(clients) - len(new)}
 
 
 def _whole_month(s: Session, organisation_id: str, month: Period, part: str | None
                  ) -> PeriodCounts:
+    """The sites' counts added up: each site's as one JSON object (``_SITES_SQL``, no
+    sorting), added in Python (quicker than SQLite grouping tens of thousands of rows by
+    key)."""
     key = month.month_key
-    sql = (_WHOLE_SQL if part != NEEDS_ONLY else
-           _WHOLE_SQL.replace("GROUP BY", _NEEDS_ONLY_SQL + " GROUP BY"))
-    whole = dict(driver(s).execute(sql, (organisation_id, key)).fetchall())
+    sql = _SITES_SQL.replace("GROUP BY", (_NEEDS_ONLY_SQL if part == NEEDS_ONLY else "")
+                             + " GROUP BY")
+    parts = [json.loads(text) for _site, text in driver(s).execute(sql, (organisation_id, key))]
+    whole: dict[str, int] = parts[0] if parts else {}
+    for counts in parts[1:]:
+        get = whole.get
+        for name, n in counts.items():
+            whole[name] = get(name, 0) + n
     if part != NEEDS_ONLY:
         whole.update(_clients(s, organisation_id, key))
     return PeriodCounts(month, {}, F.Figures({k: v for k, v in whole.items() if v}))
 
 
+def needs_months(s: Session, organisation_id: str, months: Sequence[Period],
+                 by_site: bool = True) -> dict[Period, PeriodCounts]:
+    """Enquiries and needs (``NEEDS_ONLY``) of several months, read together: the same
+    figures as ``month_counts(..., part=NEEDS_ONLY)`` for each."""
+    keys = {m.month_key: m for m in months}
+    sites: dict[str, dict[str, dict[str, int]]] = {k: {} for k in keys}
+    if keys:
+        rows = driver(s).execute(_NEEDS_MONTHS_SQL, (organisation_id, json.dumps(list(keys))))
+        for month_key, site, name, n in rows.fetchall():
+            in_month = sites[month_key]
+            counts = in_month.get(site)
+            if counts is None:
+                counts = in_month[site] = {}
+            counts[name] = n
+    out = {}
+    for key, month in keys.items():
+        figures = {site: F.Figures(counts) for site, counts in sites[key].items()}
+        out[month] = PeriodCounts(month, figures if by_site else {},
+                                  F.total(figures.values()))
+    return out
+
+
+def site_month_counts(s: Session, organisation_id: str, month: Period, site_id: str
+                      ) -> PeriodCounts:
+    """One site's figures for a month (its part of ``month_counts``), read from that site's
+    range of the primary key only."""
+    key = month.month_key
+    con = driver(s)
+    counts = dict(con.execute(_SITE_SQL, (organisation_id, key, site_id)).fetchall())
+    clients, new = con.execute(_SITE_CLIENTS_SQL, (organisation_id, key, site_id)).fetchone()
+    if clients:
+        counts[F.NEW_CLIENTS] = int(new or 0)
+        counts[F.RETURNING_CLIENTS] = int(clients) - int(new or 0)
+    figures = F.Figures({k: v for k, v in counts.items() if v})
+    return PeriodCounts(month, {site_id: figures} if figures else {}, figures)
+
+
 def organisation_counts(ws: Workspace, periods: Sequence[Period],
                         progress: Progress | None = None,
                         needs_only: Sequence[Period] = (),
-                        by_site: bool = True) -> list[PeriodCounts]:
+                        by_site: bool = True, site_id: str | None = None
+                        ) -> list[PeriodCounts]:
     """The organisation's figures for each period, broken down by site, in the order asked:
     months from the monthly tallies, date ranges counted from the records. Months listed in
     ``needs_only`` get only their enquiries and needs (the chart's months). Without
-    ``by_site``, months come as the organisation's whole only (no per-site breakdown)."""
+    ``by_site``, months come as the organisation's whole only (no per-site breakdown). With
+    ``site_id``, only that site's figures are read (as its part of the breakdown, and as the
+    whole)."""
     report = progress or (lambda _done, _total, _text: None)
     out = []
     with ws.db.read() as s:
+        chart = needs_months(s, ws.organisation_id,
+                             [p for p in periods if p.is_month and p in needs_only],
+                             by_site or site_id is not None)
         for done, period in enumerate(periods, start=1):
-            if period.is_month:
-                part = NEEDS_ONLY if period in needs_only else None
-                out.append(month_counts(s, ws.organisation_id, period, part, by_site))
+            if period in chart:
+                found = chart[period]
+                if site_id is not None:
+                    mine = found.by_site.get(site_id)
+                    found = PeriodCounts(period, {site_id: mine} if mine else {},
+                                         mine or F.Figures())
+                out.append(found)
+            elif period.is_month and site_id is not None:
+                out.append(site_month_counts(s, ws.organisation_id, period, site_id))
+            elif period.is_month:
+                out.append(month_counts(s, ws.organisation_id, period, None, by_site))
             else:
-                out.append(count_period(s, Where(ws.organisation_id), period))
+                out.append(count_period(s, Where(ws.organisation_id, site_id), period))
             report(done, len(periods), f"Counted {period.label}")
     return out

@@ -8,12 +8,21 @@ roughly how big a hidden count is from where its row sits."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from csn_desk.reports import figures as F
-from csn_desk.reports.suppression import NOTHING_HIDDEN, PRIMARY, WITHHELD, Group, Suppression
+from csn_desk.reports.suppression import (
+    NOTHING_HIDDEN,
+    PRIMARY,
+    SECONDARY,
+    WITHHELD,
+    Group,
+    Suppression,
+)
 from csn_desk.vocab import vocab
 
 NOT_RECORDED = "Not recorded"
@@ -34,6 +43,8 @@ FOLLOWUP_LABELS = {"on_time": "Followed up on time", "late": "Followed up late",
                    "not_done": "Not followed up yet"}
 EXTERNAL_LABEL = "Services not in the directory (typed in)"
 UNKNOWN_SERVICE = "A service not in this copy of the directory"
+_SERVICE = "ref_service:"
+_first, _second = itemgetter(0), itemgetter(1)
 
 
 class Cell(NamedTuple):
@@ -84,6 +95,14 @@ class Labels:
 
     services: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
     organisations: Mapping[str, str] = field(default_factory=dict)
+    # "ref_service:<id>" -> "ref_org:<its organisation>" (the directory's services now,
+    # others as they are met)
+    _org_keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        prefix = REF_ORG + ":"
+        for sid, (_name, org) in self.services.items():
+            self._org_keys[_SERVICE + sid] = prefix + (org or F.NONE)
 
     def service(self, service_id: str) -> str:
         if service_id == F.EXTERNAL:
@@ -94,6 +113,20 @@ class Labels:
         name, org = found
         org_name = self.organisations.get(org or "")
         return f"{name} ({org_name})" if org_name else name
+
+    def service_labels(self, service_ids: Iterable[str]) -> dict[str, str]:
+        """``service`` of each (the same labels, without a call each)."""
+        services, organisations = self.services, self.organisations
+        out = {}
+        for sid in service_ids:
+            found = services.get(sid)
+            if found is None or sid == F.EXTERNAL:
+                out[sid] = self.service(sid)
+                continue
+            name, org = found
+            org_name = organisations.get(org or "")
+            out[sid] = f"{name} ({org_name})" if org_name else name
+        return out
 
     def organisation_of(self, service_id: str) -> str:
         if service_id == F.EXTERNAL:
@@ -106,15 +139,27 @@ class Labels:
             return EXTERNAL_LABEL
         return self.organisations.get(org_id, UNKNOWN_SERVICE)
 
+    def org_key(self, service_key: str) -> str:
+        """The organisation's cell ("ref_org:...") of a service's ("ref_service:...")."""
+        found = self._org_keys.get(service_key)
+        if found is None:
+            found = self._org_keys[service_key] = F.key(
+                REF_ORG, self.organisation_of(service_key[len(_SERVICE):]))
+        return found
+
 
 def extend(figures: Mapping[str, int], labels: Labels) -> dict[str, int]:
     """The figures plus the cells worked out from them: referrals by organisation, all
     clients, and needs not met or partly met."""
-    out = dict(figures)
+    out = dict(figures.items())  # (a Figures would be read key by key otherwise)
+    known = labels._org_keys.get
     for name, value in figures.items():
-        if name.startswith("ref_service:"):
-            org = F.key(REF_ORG, labels.organisation_of(name.split(":", 1)[1]))
-            out[org] = out.get(org, 0) + value
+        org = known(name)
+        if org is None:
+            if not name.startswith(_SERVICE):
+                continue
+            org = labels.org_key(name)
+        out[org] = out.get(org, 0) + value
     out[CLIENTS] = figures.get(F.NEW_CLIENTS, 0) + figures.get(F.RETURNING_CLIENTS, 0)
     out[NOT_MET] = (figures.get("need_outcome:unmet", 0)
                     + figures.get("need_outcome:partly_met", 0))
@@ -134,19 +179,25 @@ class Spec:
     chart: bool = False
 
 
-Present = dict[str, list[str]]  # dimension -> the codes with a count in any column
+Present = dict[str, list[str]]  # dimension -> the codes with a count in any column, unsorted
 
 
 def present_codes(columns: Sequence[Mapping[str, int]]) -> Present:
     """Every dimension's codes with a count in any column, found in one pass (a month of a
     large network has tens of thousands of keys)."""
-    index: dict[str, set[str]] = {}
-    for fig in columns:
-        for k, v in fig.items():
-            if v and ":" in k:
-                dim, code = k.split(":", 1)
-                index.setdefault(dim, set()).add(code)
-    return {dim: sorted(codes) for dim, codes in index.items()}
+    index: dict[str, list[str]] = {}
+    present: set[str] = set()
+    for fig in columns:  # the keys with a count (filtered without a Python loop)
+        present.update(map(_first, filter(_second, fig.items())))
+    for k in present:
+        dim, colon, code = k.partition(":")
+        if colon:
+            found = index.get(dim)
+            if found is None:
+                index[dim] = [code]
+            else:
+                found.append(code)
+    return index
 
 
 def _vocab_table(present: Present, key: str, title: str, dimension: str,
@@ -155,7 +206,7 @@ def _vocab_table(present: Present, key: str, title: str, dimension: str,
     terms = vocab(vocabulary).terms
     codes = [t.code for t in terms]
     labels = {t.code: t.label for t in terms}
-    extra = [c for c in present.get(dimension, []) if c not in labels]
+    extra = sorted(c for c in present.get(dimension, []) if c not in labels)
     rows = [(F.key(dimension, c), labels[c], False) for c in codes]
     rows += [(F.key(dimension, c), NOT_RECORDED if c == F.NONE else c, False) for c in extra]
     members = tuple(r[0] for r in rows)
@@ -167,15 +218,18 @@ def _ordered(columns: Sequence[Mapping[str, int]], present: Present, dimension: 
              label: dict[str, str], by_size: bool) -> list[str]:
     codes = present.get(dimension, [])
     first = columns[0] if columns else {}
+    prefix = dimension + ":"
     if by_size:
-        return sorted(codes, key=lambda c: (-first.get(F.key(dimension, c), 0),
-                                            label[c].lower(), c))
-    return sorted(codes, key=lambda c: (label[c].lower(), c))
+        return [c for _n, _l, c in sorted(
+            [(-first.get(prefix + c, 0), label[c].lower(), c) for c in codes])]
+    return [c for _l, c in sorted([(label[c].lower(), c) for c in codes])]
 
 
 def specs(columns: Sequence[Mapping[str, int]], labels: Labels, *,
-          by_size: bool = True) -> list[Spec]:
-    """Every table of the report, for the extended figures of its columns."""
+          by_size: bool = True, service_sums: bool = True) -> list[Spec]:
+    """Every table of the report, for the extended figures of its columns. Without
+    ``service_sums`` the services table leaves out that each organisation's services add up
+    to its row (one sum per organisation, for suppression only)."""
     out: list[Spec] = []
     E, N, R = F.ENQUIRIES, F.NEEDS, F.REFERRALS
     present = present_codes(columns)
@@ -229,7 +283,7 @@ def specs(columns: Sequence[Mapping[str, int]], labels: Labels, *,
         (Group(CLIENTS, (F.NEW_CLIENTS, F.RETURNING_CLIENTS)),
          Group(E, (F.WITH_CLIENT, F.ANONYMOUS)))))
     service_codes = present.get("ref_service", [])
-    service_label = {c: labels.service(c) for c in service_codes}
+    service_label = labels.service_labels(service_codes)
     org_codes = present.get(REF_ORG, [])
     org_label = {c: labels.organisation(c) for c in org_codes}
     orgs = _ordered(columns, present, REF_ORG, org_label, by_size)
@@ -241,17 +295,24 @@ def specs(columns: Sequence[Mapping[str, int]], labels: Labels, *,
          (R, "All referrals", True)),
         (Group(R, tuple(F.key(REF_ORG, c) for c in orgs)),)))
     services = _ordered(columns, present, "ref_service", service_label, by_size)
+    service_keys = [_SERVICE + c for c in services]
     by_org: dict[str, list[str]] = {}
-    for c in services:
-        by_org.setdefault(labels.organisation_of(c), []).append(F.key("ref_service", c))
+    org_key = labels.org_key
+    for k in service_keys if service_sums else ():
+        org = org_key(k)
+        found = by_org.get(org)
+        if found is None:
+            by_org[org] = [k]
+        else:
+            found.append(k)
     out.append(Spec(
         "referral_services", "Referrals by service", "referrals",
         "Referrals and signposting made for the enquiries received in the period, by "
         "service (organisation in brackets).",
-        (*((F.key("ref_service", c), service_label[c], False) for c in services),
+        (*((k, service_label[c], False) for k, c in zip(service_keys, services, strict=True)),
          (R, "All referrals", True)),
-        (Group(R, tuple(F.key("ref_service", c) for c in services)),
-         *(Group(F.key(REF_ORG, org), tuple(cells)) for org, cells in sorted(by_org.items())))))
+        (Group(R, tuple(service_keys)),
+         *(Group(org, tuple(cells)) for org, cells in sorted(by_org.items())))))
     out.append(Spec(
         "referral_outcomes", "Referral outcomes", "referrals",
         "Where the referrals made for the period's enquiries stand now (their latest "
@@ -284,29 +345,45 @@ def cell_for(value: float | int, cell_key: str, hidden: Suppression) -> Cell:
     return Cell(value)
 
 
+class _Cells(dict[float, Cell]):
+    """One Cell per number, shared by every cell showing it (a large report has tens of
+    thousands of cells, mostly small numbers)."""
+
+    def __missing__(self, value: float) -> Cell:
+        found = self[value] = Cell(value)
+        return found
+
+
 def render(all_specs: Sequence[Spec], columns: Sequence[Mapping[str, int]],
            hidden: Sequence[Suppression] | None = None) -> list[Table]:
     """The tables with their numbers; hidden cells carry their mark instead."""
     masks = list(hidden) if hidden is not None else [NOTHING_HIDDEN] * len(columns)
     states = [m.hidden for m in masks]
-    pairs = list(zip(columns, states, strict=True))
+    shown = _Cells()
+    marked = {PRIMARY: Cell(None, "<5"), SECONDARY: Cell(None, "*"),
+              WITHHELD: Cell(None, "*")}
     tables = []
     for spec in all_specs:
-        rows = []
+        keys = [r[0] for r in spec.rows]
+        # Column by column: each column's numbers, then its cells (shared, or marked).
+        by_column = []
         withheld = False
-        for cell_key, label, is_total in spec.rows:
-            cells = []
-            for fig, state_of in pairs:
-                state = state_of.get(cell_key)
-                if state is None:
-                    cells.append(Cell(fig.get(cell_key, 0)))
-                else:
-                    cells.append(Cell(None, "<5" if state == PRIMARY else "*"))
-                    withheld = withheld or state == WITHHELD
-            rows.append(Row(cell_key, label, tuple(cells), is_total))
+        for fig, state_of in zip(columns, states, strict=True):
+            cells = list(map(shown.__getitem__, map(fig.get, keys, repeat(0))))
+            if state_of:
+                for i, key in enumerate(keys):
+                    state = state_of.get(key)
+                    if state is not None:
+                        cells[i] = marked.get(state) or Cell(None, "*")
+                        withheld = withheld or state == WITHHELD
+            by_column.append(cells)
+        per_row = zip(*by_column, strict=True) if by_column else repeat((), len(keys))
+        rows = tuple([tuple.__new__(Row, (key, label, cells, is_total, "count"))
+                      for (key, label, is_total), cells in zip(spec.rows, per_row,
+                                                               strict=True)])
         note = ("Rows of this table marked * are all hidden, because its numbers are too "
                 "small to share safely." if withheld else "")
-        tables.append(Table(spec.key, spec.title, spec.counts, spec.definition, tuple(rows),
+        tables.append(Table(spec.key, spec.title, spec.counts, spec.definition, rows,
                             note, spec.chart))
     return tables
 
