@@ -250,15 +250,15 @@ _PUT_SHADOW = ("INSERT INTO sync_shadow (table_name, row_id, field, value_json) 
 _DROP_SHADOW = "DELETE FROM sync_shadow WHERE table_name = ? AND row_id = ?"
 _DROP_SHADOW_ROW = "DELETE FROM sync_shadow_row WHERE table_name = ? AND row_id = ?"
 _PENDING_ROWS = "SELECT row_id FROM sync_shadow_row WHERE table_name = ? AND dead = 0"
-_COVER = ("INSERT OR IGNORE INTO sync_covered (table_name, row_id, field, hlc, site_id) "
+COVER_SQL = ("INSERT OR IGNORE INTO sync_covered (table_name, row_id, field, hlc, site_id) "
           "VALUES (?, ?, ?, ?, ?)")
-_UNCONFLICT = ("DELETE FROM sync_conflict WHERE table_name = ? AND row_id = ? AND field = ? "
+UNCONFLICT_SQL = ("DELETE FROM sync_conflict WHERE table_name = ? AND row_id = ? AND field = ? "
                "AND hlc = ? AND site_id = ?")
-_IS_COVERED = ("SELECT 1 FROM sync_covered WHERE table_name = ? AND row_id = ? AND field = ? "
+IS_COVERED_SQL = ("SELECT 1 FROM sync_covered WHERE table_name = ? AND row_id = ? AND field = ? "
                "AND hlc = ? AND site_id = ? UNION ALL "
                "SELECT 1 FROM change_log WHERE row_id = ? AND table_name = ? AND field = ? "
                "AND base_hlc = ? AND base_site = ? LIMIT 1")
-_CONFLICT = ("INSERT OR IGNORE INTO sync_conflict (table_name, row_id, field, hlc, site_id, "
+CONFLICT_SQL = ("INSERT OR IGNORE INTO sync_conflict (table_name, row_id, field, hlc, site_id, "
              "value_json, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
 _PENDING_OP = ("INSERT INTO sync_pending_op (table_name, row_id, field, value_json, hlc, "
                "site_id, base_hlc, base_site, op) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -351,14 +351,14 @@ class _Merger:
     def _covered(self, table: str, row_id: str, name: str, stamp: Stamp) -> bool:
         self.flush_covers()
         h, s = stamp
-        hit = self.con.execute(_IS_COVERED, (table, row_id, name, h, s,
+        hit = self.con.execute(IS_COVERED_SQL, (table, row_id, name, h, s,
                                              row_id, table, name, h, s)).fetchone()
         return hit is not None
 
     def _lost(self, table: str, row_id: str, name: str, stamp: Stamp, value: Any) -> None:
         if self._covered(table, row_id, name, stamp):
             return
-        cur = self.con.execute(_CONFLICT, (table, row_id, name, stamp[0], stamp[1],
+        cur = self.con.execute(CONFLICT_SQL, (table, row_id, name, stamp[0], stamp[1],
                                            _dumps(value), self.now))
         self.stats.conflicts += cur.rowcount
 
@@ -367,8 +367,8 @@ class _Merger:
 
     def flush_covers(self) -> None:
         if self.cover_buffer:
-            self.con.executemany(_COVER, self.cover_buffer)
-            self.con.executemany(_UNCONFLICT, self.cover_buffer)
+            self.con.executemany(COVER_SQL, self.cover_buffer)
+            self.con.executemany(UNCONFLICT_SQL, self.cover_buffer)
             self.cover_buffer = []
 
     # -- one row ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -161,20 +162,7 @@ def _read(path: Any, network_id: str, site_id: str, sign_key: str, n: int) -> Ac
 def stable_frontier(session: Session, own_site: str) -> dict[str, int]:
     """For each origin, the seq every active site has applied (acked; ours from here): what
     an author could delete once a checkpoint covers it."""
-    members = [m for m in session.execute(select(SyncMember)).scalars()
-               if m.status == "active"]
-    mine = frontier(session)
-    views = []
-    for m in members:
-        if m.site_id == own_site:
-            views.append(mine)
-        else:
-            try:
-                views.append({k: int(v) for k, v in json.loads(m.acked_json or "{}").items()})
-            except ValueError:
-                views.append({})
-    origins = {m.site_id for m in members}
-    return {o: min(v.get(o, 0) for v in views) for o in sorted(origins)} if views else {}
+    return _agreed(session, own_site, lambda _m: True)
 
 
 def compaction_frontier(session: Session, own_site: str, now: datetime,
@@ -182,6 +170,14 @@ def compaction_frontier(session: Session, own_site: str, now: datetime,
     """``stable_frontier`` without the active sites not heard from for ``stale_after``: a
     site away that long no longer holds the drop's segments back (it catches up from a
     checkpoint when it returns). A site never heard from still does."""
+    return _agreed(session, own_site, lambda m: m.last_heard_at is None
+                   or now - _aware(m.last_heard_at) <= stale_after)
+
+
+def _agreed(session: Session, own_site: str,
+            counts: Callable[[SyncMember], bool]) -> dict[str, int]:
+    """Per origin, the lowest seq applied among the active sites that ``counts`` keeps
+    (this site's own view always counts)."""
     members = [m for m in session.execute(select(SyncMember)).scalars()
                if m.status == "active"]
     mine = frontier(session)
@@ -190,7 +186,7 @@ def compaction_frontier(session: Session, own_site: str, now: datetime,
         if m.site_id == own_site:
             views.append(mine)
             continue
-        if m.last_heard_at is not None and now - _aware(m.last_heard_at) > stale_after:
+        if not counts(m):
             continue
         try:
             views.append({k: int(v) for k, v in json.loads(m.acked_json or "{}").items()})

@@ -31,7 +31,11 @@ from csn_desk.store import hlc
 from csn_desk.store.models.sync import SyncMember, SyncNetwork
 from csn_desk.store.rawsql import driver, to_sql
 from csn_desk.store.remote import (
+    CONFLICT_SQL,
+    COVER_SQL,
     DELETED,
+    IS_COVERED_SQL,
+    UNCONFLICT_SQL,
     BadChange,
     RemoteChange,
     apply_changes,
@@ -321,16 +325,6 @@ class CatchUp:
     alerts: list[str] = field(default_factory=list)
 
 
-_COVER = ("INSERT OR IGNORE INTO sync_covered (table_name, row_id, field, hlc, site_id) "
-          "VALUES (?, ?, ?, ?, ?)")
-_UNCONFLICT = ("DELETE FROM sync_conflict WHERE table_name = ? AND row_id = ? AND field = ? "
-               "AND hlc = ? AND site_id = ?")
-_IS_COVERED = ("SELECT 1 FROM sync_covered WHERE table_name = ? AND row_id = ? AND field = ? "
-               "AND hlc = ? AND site_id = ? UNION ALL "
-               "SELECT 1 FROM change_log WHERE row_id = ? AND table_name = ? AND field = ? "
-               "AND base_hlc = ? AND base_site = ? LIMIT 1")
-_CONFLICT = ("INSERT OR IGNORE INTO sync_conflict (table_name, row_id, field, hlc, site_id, "
-             "value_json, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 
 def _check(rec: list[Any], kind: str, hlc_max: str) -> None:
@@ -378,8 +372,8 @@ def apply_records(session: Session, recs: Iterable[list[Any]], header: ck.Header
     def flush() -> None:
         nonlocal won
         if covers:
-            con.executemany(_COVER, covers)
-            con.executemany(_UNCONFLICT, covers)
+            con.executemany(COVER_SQL, covers)
+            con.executemany(UNCONFLICT_SQL, covers)
             covers.clear()
         if cells:
             won += apply_changes(session, cells, derivers=DERIVERS).won
@@ -406,8 +400,8 @@ def apply_records(session: Session, recs: Iterable[list[Any]], header: ck.Header
         else:  # "x": a conflict-log entry, unless a write seen here was based on it
             flush()
             t, r, f, h, s, value = rec[1], rec[2], rec[3], rec[4], rec[5], rec[6]
-            if con.execute(_IS_COVERED, (t, r, f, h, s, r, t, f, h, s)).fetchone() is None:
-                con.execute(_CONFLICT, (t, r, f, h, s, json.dumps(
+            if con.execute(IS_COVERED_SQL, (t, r, f, h, s, r, t, f, h, s)).fetchone() is None:
+                con.execute(CONFLICT_SQL, (t, r, f, h, s, json.dumps(
                     value, separators=(",", ":"), ensure_ascii=False), now))
     flush()
     if tick is not None:
