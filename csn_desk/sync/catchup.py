@@ -39,7 +39,6 @@ from csn_desk.store.remote import (
     BadChange,
     RemoteChange,
     apply_changes,
-    known_table,
     scope_of,
     stored_to_python,
     synced_tables,
@@ -50,7 +49,7 @@ from csn_desk.sync import segment as seg
 from csn_desk.sync.acks import frontier
 from csn_desk.sync.documents import NETWORK, org_scope
 from csn_desk.sync.drop import CKPT_RE, SEG_RE, SITE_RE, Drop, read_file
-from csn_desk.sync.importer import DAY_MS, DERIVERS, FIELD_RE, ROW_RE, Progress
+from csn_desk.sync.importer import DAY_MS, DERIVERS, FIELD_RE, ROW_RE, Progress, check_table
 from csn_desk.workspace import Workspace
 
 CATCH_UP_TEXT = ("This site caught up from a checkpoint (a full copy of the shared records) "
@@ -331,13 +330,7 @@ def _check(rec: list[Any], kind: str, hlc_max: str) -> None:
     """A record that cannot be right refuses the whole checkpoint."""
     table, row_id, name = rec[1], rec[2], rec[3]
     stamp, site = (rec[4], rec[5]) if rec[0] in ("v", "x") else (rec[5], rec[6])
-    if not (isinstance(table, str) and FIELD_RE.match(table)):
-        raise BadChange("record table")
-    table_scope = scope_of(table)
-    if table_scope is None and known_table(table):
-        raise BadChange("a table that never syncs")
-    if table_scope is not None and table_scope != kind:
-        raise BadChange("a table of another scope")
+    check_table(table, kind)
     if not (isinstance(row_id, str) and ROW_RE.match(row_id)):
         raise BadChange("record row")
     if not (isinstance(name, str) and (name == DELETED or FIELD_RE.match(name))):

@@ -36,7 +36,7 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from csn_desk.sync import segment as seg
-from csn_desk.sync.crypto import Identity, canonical_json, hkdf, public_sign_key
+from csn_desk.sync.crypto import Identity, canonical_json, public_sign_key
 
 MAGIC = b"CSNCKP"
 FORMAT_MAJOR = 1
@@ -119,16 +119,7 @@ class Header:
 
 
 def _file_key(scope_key: bytes, header: Header) -> bytes:
-    info = f"csn-desk/ckpt/v1|{header.scope}|{header.epoch}".encode()
-    return hkdf(scope_key, bytes.fromhex(header.salt), info)
-
-
-def _nonce(index: int, last: bool) -> bytes:
-    return index.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
-
-
-def _signed(prefix_and_body: bytes) -> bytes:
-    return b"csn-desk/ckpt/v1/sig|" + hashlib.sha256(prefix_and_body).digest()
+    return seg.file_key("ckpt", scope_key, header.salt, header.scope, header.epoch)
 
 
 def record_stamp(rec: list[Any]) -> str:
@@ -176,10 +167,10 @@ def build(*, network_id: str, identity: Identity, n: int, scope: str, epoch: int
     aead = AESGCM(_file_key(scope_key, header))
     out = [prefix]
     for i, piece in enumerate(pieces):
-        sealed = aead.encrypt(_nonce(i, i == len(pieces) - 1), piece, aad)
+        sealed = aead.encrypt(seg.chunk_nonce(i, i == len(pieces) - 1), piece, aad)
         out.append(seg.CHUNK_LEN.pack(len(sealed)) + sealed)
     body = b"".join(out)
-    data = body + identity.sign.sign(_signed(body))
+    data = body + identity.sign.sign(seg.signed_digest("ckpt", body))
     assert len(data) == header.size
     return data
 
@@ -222,7 +213,7 @@ def verify(data: bytes, sign_public: str) -> None:
     """The author's signature over the whole file (before any decryption)."""
     body, sig = data[:-seg.SIGNATURE], data[-seg.SIGNATURE:]
     try:
-        public_sign_key(sign_public).verify(sig, _signed(body))
+        public_sign_key(sign_public).verify(sig, seg.signed_digest("ckpt", body))
     except (InvalidSignature, ValueError):
         raise SegmentProblem(QUARANTINED, "The checkpoint's signature does not match the "
                                           "site that it says wrote it.") from None
@@ -249,7 +240,7 @@ def records(data: bytes, header: Header, header_end: int,
             offset += seg.CHUNK_LEN.size
             if length < seg.TAG or length > seg.CHUNK + seg.TAG or offset + length > limit:
                 raise ValueError("chunk length")
-            piece = aead.decrypt(_nonce(i, i == header.chunks - 1),
+            piece = aead.decrypt(seg.chunk_nonce(i, i == header.chunks - 1),
                                  data[offset:offset + length], aad)
             offset += length
             out = inflater.decompress(piece)

@@ -331,7 +331,7 @@ def _changes(ops: list[Any], header: seg.Header) -> list[RemoteChange]:
                 raise BadChange("change shape")
             table, row_id, name, value, stamp, base_hlc, base_site, verb = op
             if table not in tables_ok:
-                _check_table(table, kind)
+                check_table(table, kind)
                 tables_ok.add(table)
             if name not in names_ok:
                 if not (isinstance(name, str) and FIELD_RE.match(name)):
@@ -361,7 +361,8 @@ def _changes(ops: list[Any], header: seg.Header) -> list[RemoteChange]:
     return out
 
 
-def _check_table(table: Any, kind: str) -> None:
+def check_table(table: Any, kind: str) -> None:
+    """A table name from another site's file must be one that syncs, in this scope."""
     if not (isinstance(table, str) and FIELD_RE.match(table)):
         raise BadChange("change table")
     table_scope = scope_of(table)

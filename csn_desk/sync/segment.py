@@ -129,17 +129,26 @@ class Segment:
     ops: list[Any]
 
 
-def _file_key(scope_key: bytes, header: Header) -> bytes:
-    info = f"csn-desk/seg/v1|{header.scope}|{header.epoch}".encode()
-    return hkdf(scope_key, bytes.fromhex(header.salt), info)
+def file_key(kind: str, scope_key: bytes, salt: str, scope: str, epoch: int) -> bytes:
+    """A file's AES key from the scope key, bound to the kind of file ("seg" or "ckpt"), its
+    scope and key epoch (shared with checkpoints, which use the same layout)."""
+    info = f"csn-desk/{kind}/v1|{scope}|{epoch}".encode()
+    return hkdf(scope_key, bytes.fromhex(salt), info)
 
 
-def _nonce(index: int, last: bool) -> bytes:
+def chunk_nonce(index: int, last: bool) -> bytes:
+    """Chunk ``index``'s nonce; the last chunk is marked so a cut-short file never decrypts."""
     return index.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
 
 
-def _signed(prefix_and_body: bytes) -> bytes:
-    return b"csn-desk/seg/v1/sig|" + hashlib.sha256(prefix_and_body).digest()
+def signed_digest(kind: str, prefix_and_body: bytes) -> bytes:
+    """What the author signs: the kind of file and the hash of everything before the
+    signature."""
+    return f"csn-desk/{kind}/v1/sig|".encode() + hashlib.sha256(prefix_and_body).digest()
+
+
+def _file_key(scope_key: bytes, header: Header) -> bytes:
+    return file_key("seg", scope_key, header.salt, header.scope, header.epoch)
 
 
 def build(*, network_id: str, identity: Identity, seq: int, prev_hash: str, scope: str,
@@ -171,10 +180,10 @@ def build(*, network_id: str, identity: Identity, seq: int, prev_hash: str, scop
     aead = AESGCM(_file_key(scope_key, header))
     out = [prefix]
     for i, piece in enumerate(pieces):
-        sealed = aead.encrypt(_nonce(i, i == len(pieces) - 1), piece, aad)
+        sealed = aead.encrypt(chunk_nonce(i, i == len(pieces) - 1), piece, aad)
         out.append(CHUNK_LEN.pack(len(sealed)) + sealed)
     body = b"".join(out)
-    data = body + identity.sign.sign(_signed(body))
+    data = body + identity.sign.sign(signed_digest("seg", body))
     assert len(data) == header.size
     return data
 
@@ -216,7 +225,7 @@ def verify(data: bytes, header: Header, sign_public: str) -> None:
     """Check the author's signature over the whole file (before any decryption)."""
     body, sig = data[:-SIGNATURE], data[-SIGNATURE:]
     try:
-        public_sign_key(sign_public).verify(sig, _signed(body))
+        public_sign_key(sign_public).verify(sig, signed_digest("seg", body))
     except (InvalidSignature, ValueError):
         raise SegmentProblem(QUARANTINED, "The file's signature does not match the site "
                                           "that it says wrote it.") from None
@@ -237,7 +246,7 @@ def decrypt(data: bytes, header: Header, header_end: int, scope_key: bytes) -> l
             offset += CHUNK_LEN.size
             if length < TAG or length > CHUNK + TAG or offset + length > limit:
                 raise ValueError("chunk length")
-            pieces.append(aead.decrypt(_nonce(i, i == header.chunks - 1),
+            pieces.append(aead.decrypt(chunk_nonce(i, i == header.chunks - 1),
                                        data[offset:offset + length], aad))
             offset += length
         if offset != limit:
