@@ -86,7 +86,10 @@ class SitesModel(RowsTableModel):
 
 class ConflictsModel(RowsTableModel):
     columns = ("Record", "Field", "Value kept", "Kept from", "Other value", "Other from")
-    labels: dict[tuple[str, str], str] = {}  # set with the rows: the records in words
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.labels: dict[tuple[str, str], str] = {}  # set with the rows: records in words
 
     def record(self, row: ConflictEntry) -> str:
         return self.labels.get((row.table, row.row_id)) or field_label(row.table, row.field)
