@@ -103,16 +103,16 @@ def save_enquiry(ws: Workspace, draft: EnquiryDraft,
         received = draft.received_at or utcnow()
         if received.tzinfo is None:
             received = received.replace(tzinfo=UTC)
-        w.create(Enquiry(id=draft.id, organisation_id=ws.organisation_id, site_id=ws.site_id,
-                         user_id=ws.user.id, received_at=received, channel=draft.channel,
-                         enquirer_type=draft.enquirer_type, client_id=draft.client_id,
-                         age_band=draft.age_band, postcode_district=pc_district,
-                         route=draft.route, notes=draft.notes.strip(),
-                         time_spent_minutes=draft.time_spent_minutes))
+        enquiry = w.create(Enquiry(
+            id=draft.id, organisation_id=ws.organisation_id, site_id=ws.site_id,
+            user_id=ws.user.id, received_at=received, channel=draft.channel,
+            enquirer_type=draft.enquirer_type, client_id=draft.client_id,
+            age_band=draft.age_band, postcode_district=pc_district, route=draft.route,
+            notes=draft.notes.strip(), time_spent_minutes=draft.time_spent_minutes))
         for need in draft.needs:
             w.create(EnquiryNeed(enquiry_id=draft.id, need_code=need.code, outcome=need.outcome,
                                  unmet_reason=need.unmet_reason))
-        add_referrals(w, ws, draft.id, referrals)
+        add_referrals(w, ws, enquiry, referrals)
     return draft.id
 
 

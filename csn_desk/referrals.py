@@ -63,14 +63,15 @@ def _check(draft: ReferralDraft) -> None:
                            "their details. Record it, or signpost instead.")
 
 
-def add_referrals(w: Writer, ws: Workspace, enquiry_id: str,
+def add_referrals(w: Writer, ws: Workspace, enquiry: Enquiry,
                   drafts: Sequence[ReferralDraft]) -> list[str]:
-    """Within an open unit of work: create referrals, each with its first 'made' event.
-    A named person's record must be usable (not restricted), and a referral on their behalf
-    needs their consent to share not to have been refused or withdrawn."""
+    """Within an open unit of work: create referrals for ``enquiry`` (as the caller has it:
+    just made, or read), each with its first 'made' event. A named person's record must be
+    usable (not restricted), and a referral on their behalf needs their consent to share not
+    to have been refused or withdrawn."""
     ids = []
-    enquiry = w.session.get(Enquiry, enquiry_id) if drafts else None
-    client = w.session.get(Client, enquiry.client_id) if enquiry and enquiry.client_id else None
+    enquiry_id = enquiry.id
+    client = w.session.get(Client, enquiry.client_id) if drafts and enquiry.client_id else None
     if client is not None:
         check_usable(client)
     for draft in drafts:
@@ -95,7 +96,7 @@ def record_referral(ws: Workspace, enquiry_id: str, draft: ReferralDraft) -> str
         enquiry = w.session.get(Enquiry, enquiry_id)
         if enquiry is None or enquiry.organisation_id != ws.organisation_id:
             raise NotFound("That enquiry was not found.")
-        return add_referrals(w, ws, enquiry_id, [draft])[0]
+        return add_referrals(w, ws, enquiry, [draft])[0]
 
 
 def add_event(ws: Workspace, referral_id: str, status: str, note: str = "",

@@ -29,9 +29,10 @@ def _digest(prev_hash: str, seq: int, at: datetime, user_id: str | None, site_id
 
 
 def last_entry(session: Session) -> tuple[int, str]:
-    row = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
-    ).first()
+    """The chain head. Plain SQL on the session's connection: no ORM flush is needed first
+    (entries are only ever written with plain inserts), and this runs in every write."""
+    row = execute(session, "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1",
+                  ()).fetchone()
     return anchor(session) if row is None else (int(row[0]), str(row[1]))
 
 

@@ -22,8 +22,16 @@ def parse_hlc(text: str) -> tuple[int, int]:
 
 
 def state_for(session: Session, site_id: str) -> HlcState:
-    """This site's clock row, created on first use (one read per unit of work)."""
-    state = session.get(HlcState, site_id)
+    """This site's clock row, created on first use (one read per unit of work).
+
+    Read without flushing the session first (every write asks for it, and a flush of the
+    rows just made costs more than the read): the only pending change that could matter
+    is this row itself, made earlier in the same unit of work, and that is looked for."""
+    for pending in session.new:
+        if isinstance(pending, HlcState) and pending.site_id == site_id:
+            return pending
+    with session.no_autoflush:
+        state = session.get(HlcState, site_id)
     if state is None:
         state = HlcState(site_id=site_id, wall_ms=0, counter=0)
         session.add(state)
