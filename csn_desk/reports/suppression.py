@@ -163,10 +163,16 @@ class _Bounds:
         lo = values[:]
         hi = values[:]
         index = sums.index
-        for name, state in hidden.items():
-            i = index.get(name)
-            if i is not None:
-                lo[i], hi[i] = _known(values[i], state)
+        if len(hidden) <= len(index):
+            for name, state in hidden.items():
+                i = index.get(name)
+                if i is not None:
+                    lo[i], hi[i] = _known(values[i], state)
+        else:  # a few sums near one cell (``_confirmed``) of a report hiding thousands
+            for name, i in index.items():
+                state = hidden.get(name)
+                if state is not None:
+                    lo[i], hi[i] = _known(values[i], state)
         b.lo, b.hi = lo, hi
         b.sum_lo = [sum([lo[m] for m in ms]) for ms in sums.members]
         b.sum_hi = [sum([hi[m] for m in ms]) for ms in sums.members]

@@ -95,7 +95,14 @@ def test_figures_round_trip_and_refuse_damage() -> None:
     for bad in ("", "[]", '{"v": 1}', '{"v": 2, "counts": {}}', '{"v": 1, "counts": []}',
                 '{"v": 1, "counts": {"enquiries": -1}}', '{"v": 1, "counts": {"x": 1.5}}',
                 '{"v": 1, "counts": {"Robert Smith, 1 High St": 1}}',
-                '{"v": 1, "counts": {"enquiries": true}}'):
+                '{"v": 1, "counts": {"enquiries": true}}',
+                # a name with a line break of its own (each line a good name), a trailing
+                # line break, too large a count, a good count after a bad one
+                '{"v": 1, "counts": {"enquiries\\nneeds": 1}}',
+                '{"v": 1, "counts": {"enquiries\\n": 1}}',
+                '{"v": 1, "counts": {"enquiries": 1000000000000}}',
+                '{"v": 1, "counts": {"needs": "3", "enquiries": 2}}',
+                '{"v": 1, "counts": {"enquiries": 2, "needs": null}}'):
         try:
             Figures.from_json(bad)
         except Exception as exc:  # noqa: BLE001 - must be the plain refusal
