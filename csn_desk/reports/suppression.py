@@ -170,9 +170,9 @@ class _Bounds:
                     lo[i], hi[i] = _known(values[i], state)
         else:  # a few sums near one cell (``_confirmed``) of a report hiding thousands
             for name, i in index.items():
-                state = hidden.get(name)
-                if state is not None:
-                    lo[i], hi[i] = _known(values[i], state)
+                found = hidden.get(name)
+                if found is not None:
+                    lo[i], hi[i] = _known(values[i], found)
         b.lo, b.hi = lo, hi
         b.sum_lo = [sum([lo[m] for m in ms]) for ms in sums.members]
         b.sum_hi = [sum([hi[m] for m in ms]) for ms in sums.members]
