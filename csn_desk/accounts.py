@@ -8,16 +8,18 @@ sets a new passphrase. There is always at least one active administrator."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import col, select
 
 from csn_desk.directory.index import sync_taxonomy_labels
-from csn_desk.errors import InvalidInput, NotAllowed, UnknownUser
+from csn_desk.errors import InvalidInput, NotAllowed, UnknownUser, WrongPassphrase
 from csn_desk.passphrases import require_strong
 from csn_desk.store.database import Database
-from csn_desk.store.keys import KdfParams
+from csn_desk.store.keys import KdfParams, normalise_recovery_key
 from csn_desk.store.models import LocalSetting, Organisation, Site, User
 from csn_desk.store.writes import Actor
 from csn_desk.vocab import vocab
@@ -120,6 +122,54 @@ def change_passphrase(ws: Workspace, new_passphrase: str, *, username: str | Non
     ws.db.key_file().set_passphrase(target, new_passphrase, ws.db.key, kdf)
     with ws.db.write(ws.actor) as w:
         w.event("auth:passphrase_changed", entity="user", entity_id=user_id)
+
+
+CURRENT_WRONG = ("Current passphrase: that is not the passphrase you signed in with. Check "
+                 "Caps Lock and type it again; nothing has been changed.")
+SAME_AS_CURRENT = ("New passphrase: it is the same as your current one. Choose a different "
+                   "one; nothing has been changed.")
+
+
+def change_own_passphrase(ws: Workspace, current: str, new_passphrase: str, *,
+                          kdf: KdfParams | None = None,
+                          now: Callable[[], float] | None = None) -> None:
+    """The signed-in user changes their own passphrase, proving the current one first.
+
+    The check shares the sign-in throttle (an unlocked screen is no shortcut for guessing a
+    passphrase); a wrong current passphrase, a weak or unchanged new one leave the key file
+    as it was. Only the signed-in user's slot is rewrapped; the data is untouched."""
+    # Imported here: login_throttle builds on this module.
+    from csn_desk.login_throttle import LoginThrottle, TooManyAttempts, wait_message
+
+    throttle = LoginThrottle(ws.db.paths.root, now or time.time)
+    if (wait := throttle.wait_seconds()) > 0:
+        raise TooManyAttempts(wait)
+    try:
+        opened = ws.db.key_file().unlock(ws.user.username, current) == ws.db.key
+    except WrongPassphrase:
+        opened = False
+    if not opened:
+        wait = throttle.record_failure()
+        raise InvalidInput(CURRENT_WRONG + (f" {wait_message(wait)}" if wait > 0 else ""))
+    failed = throttle.record_success()
+    if failed:
+        with ws.db.write(ws.actor) as w:
+            w.event("auth:failed_attempts", entity="user", entity_id=ws.user.id,
+                    detail=f"{failed} failed attempts on this computer before this one")
+    if new_passphrase == current:
+        raise InvalidInput(SAME_AS_CURRENT)
+    require_strong(new_passphrase, [ws.user.username, ws.user.display_name])
+    change_passphrase(ws, new_passphrase, kdf=kdf, check_strength=False)
+
+
+def recovery_key_problem(text: str) -> str | None:
+    """Why typed text cannot be a recovery key (its shape only, nothing is unlocked), or
+    None; for forms that check as the key is typed."""
+    try:
+        normalise_recovery_key(text)
+    except InvalidInput as exc:
+        return str(exc)
+    return None
 
 
 def add_user(ws: Workspace, username: str, display_name: str, role: str, passphrase: str,

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csn_desk.ui import about, idle_lock, settings, theme
+from csn_desk.ui import about, change_passphrase, idle_lock, settings, theme
 from csn_desk.ui.admin.backup_tab import schedule_retention
 from csn_desk.ui.admin.page import AdminPage
 from csn_desk.ui.clients.page import ClientsPage
@@ -177,11 +177,19 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.site_label)
         bar.addWidget(self.busy_label, 1)
         self.sync_bar = sync_status_bar.install(self, self.ws, self.runner)
-        self.runner.busy_changed.connect(
-            lambda busy: self.busy_label.setText("Working..." if busy else ""))
+        # A method of the window, not a lambda: Qt drops the connection when the window is
+        # deleted, so a task finishing after a sign-out does not touch a deleted label.
+        self.runner.busy_changed.connect(self._show_busy)
+
+    def _show_busy(self, busy: bool) -> None:
+        self.busy_label.setText("Working..." if busy else "")
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.change_passphrase_action = QAction(change_passphrase.MENU_TEXT, self)
+        self.change_passphrase_action.triggered.connect(self.change_passphrase)
+        file_menu.addAction(self.change_passphrase_action)
+        file_menu.addSeparator()
         sign_out = QAction("&Sign out", self)
         sign_out.setShortcut(QKeySequence("Ctrl+Shift+O"))
         sign_out.triggered.connect(self.sign_out_requested.emit)
@@ -191,6 +199,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(sign_out)
         self.idle_lock = idle_lock.install(self, self.ws, self.runner, file_menu)
         self.idle_lock.sign_out_requested.connect(self.sign_out_requested.emit)
+        self.idle_lock.locked_changed.connect(self._locked_changed)
         file_menu.addAction(quit_action)
 
         view_menu = self.menuBar().addMenu("&View")
@@ -213,6 +222,20 @@ class MainWindow(QMainWindow):
         self.about_action.setShortcut(QKeySequence("F1"))
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
+
+    def _locked_changed(self, locked: bool) -> None:
+        # Nothing about the account is changed from behind the lock screen.
+        self.change_passphrase_action.setEnabled(not locked)
+
+    def change_passphrase(self) -> change_passphrase.ChangePassphraseDialog | None:
+        """File > Change my passphrase…: a window-modal dialog over this window (shown, not
+        run in a nested loop, so the idle lock and the task runner carry on)."""
+        if self.idle_lock.locked:
+            return None
+        dialog = change_passphrase.ChangePassphraseDialog(self.ws, self.runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def show_about(self) -> about.AboutDialog:
         return about.show_about(self.ws.db.paths.root, self)

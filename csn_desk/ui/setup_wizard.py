@@ -6,6 +6,13 @@ itself, on the task runner's database thread; then the recovery key, shown once,
 Print, and a tick "I have written it down" before Finish. Finishing emits ``setup_done`` with
 the administrator's username; the app then opens the login window.
 
+The first page also offers "Restore from a backup file" instead: choose the ``.csnbak`` file,
+unlock it with an administrator's username and passphrase or with the recovery key, and the
+restore (``csn_desk.backup.restore_backup``, all or nothing) runs in the background with its
+progress shown. A wrong secret or a damaged file is refused with a plain sentence and the
+folder stays empty; a good restore ends on a page saying so, and Finish opens the login window
+as after a set-up.
+
 "Set up" on the administrator page is a commit page: once the database exists there is no
 going back to change it (if the work fails, nothing was kept and "Try again" is offered). The
 recovery key lives only in this window's memory and is wiped from the label on Finish.
@@ -13,33 +20,68 @@ recovery key lives only in this window's memory and is wiped from the label on F
 
 from __future__ import annotations
 
-import html
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QTextDocument
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QRadioButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
     QWizard,
     QWizardPage,
 )
 
+from csn_desk.backup.restore import RestoreResult
+from csn_desk.errors import InvalidInput
 from csn_desk.passphrases import MIN_LENGTH, strength
-from csn_desk.ui.tasks import TaskRunner
+from csn_desk.ui.recovery_key import RECOVERY_HELP, RecoveryKeyPanel, recovery_sheet_html
+from csn_desk.ui.tasks import TaskRunner, TaskState
+
+__all__ = ["RECOVERY_HELP", "SetupWizard", "recovery_sheet_html", "username_problem"]
 
 USERNAME_CHARS = "._-"
-RECOVERY_HELP = ("This recovery key opens the data if every passphrase is forgotten. It is "
-                 "shown only now. Write it down (or print it) and keep it locked away, apart "
-                 "from this computer. Without it, a forgotten passphrase means the data is lost.")
+# Page ids, in the order of the two paths: new site (site, admin, work, recovery key) and
+# restore (site -> restore -> restored).
+SITE_ID, ADMIN_ID, WORK_ID, RECOVERY_ID, RESTORE_ID, RESTORED_ID = range(6)
+
+CHOICE_QUESTION = "What would you like to do?"
+CHOICE_NEW = "Set up this computer for a ne&w site"
+CHOICE_RESTORE = "&Restore this site from a backup file"
+RESTORE_TITLE = "Restore from a backup"
+RESTORE_INTRO = ("Choose the backup file (its name ends in .csnbak) and unlock it with an "
+                 "administrator's passphrase or the recovery key. It is checked before "
+                 "anything is kept.")
+UNLOCK_PASSPHRASE = "Unlock with an administrator's &passphrase"
+UNLOCK_RECOVERY = "Unlock with the recovery &key"
+RESTORE_BUTTON = "&Restore"
+RESTORE_NEED_FILE = "Backup file: choose the backup file to restore."
+RESTORE_NO_FILE = "Backup file: there is no file there. Choose it again."
+RESTORE_NEED_USER = "Username: type the administrator's username, for example 'j.smith'."
+RESTORE_NEED_PASSPHRASE = "Passphrase: type that administrator's passphrase."
+RESTORE_NEED_KEY = "Recovery key: type it from the printed sheet (6 groups of 5)."
+RESTORE_READY = "Ready: choose Restore."
+RESTORE_RUNNING = "Restoring. This can take a minute for a large backup..."
+RESTORE_FAILED = "Not restored; nothing was kept and the data folder is still empty."
+RESTORE_WRONG_PASSPHRASE = ("Passphrase: that is not the passphrase of '{user}' in this backup. "
+                            "Check Caps Lock and try again, or use the recovery key.")
+RESTORE_UNKNOWN_USER = ("Username: there is no user called '{user}' in this backup. Check the "
+                        "spelling, or use the recovery key.")
+RESTORED_TITLE = "The backup is restored"
+RESTORED_TEXT = ("The backup made on {when} has been restored and checked ({rows} records). "
+                 "Choose Finish, then sign in as usual: the usernames and passphrases are "
+                 "the ones in use when the backup was made.")
 
 
 def username_problem(name: str) -> str | None:
@@ -65,18 +107,49 @@ class SitePage(QWizardPage):
         super().__init__()
         self.setTitle("Welcome to csn-desk")
         self.setSubTitle("Set up this computer for your counter. This takes a minute.")
+        question = QLabel(CHOICE_QUESTION)
+        self.new_site = QRadioButton(CHOICE_NEW)
+        self.new_site.setAccessibleName(CHOICE_NEW.replace("&", ""))
+        self.restore = QRadioButton(CHOICE_RESTORE)
+        self.restore.setAccessibleName(CHOICE_RESTORE.replace("&", ""))
+        self.choice = QButtonGroup(self)
+        self.choice.addButton(self.new_site)
+        self.choice.addButton(self.restore)
+        self.new_site.setChecked(True)
+        self.restore.toggled.connect(self._chosen)
         self.site = QLineEdit()
         self.organisation = QLineEdit()
         self.starter = QCheckBox("&Load the Darlington starter directory of local services")
         self.starter.setChecked(True)
         self.starter.setAccessibleName("Load the Darlington starter directory")
-        form = QFormLayout(self)
+        self.details = QWidget()
+        form = QFormLayout(self.details)
+        form.setContentsMargins(0, 8, 0, 0)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         _labelled(form, "&Site (this counter)", self.site, "Site name")
         _labelled(form, "&Organisation", self.organisation, "Organisation name")
         form.addRow("", self.starter)
+        layout = QVBoxLayout(self)
+        layout.addWidget(question)
+        layout.addWidget(self.new_site)
+        layout.addWidget(self.restore)
+        layout.addWidget(self.details)
+        layout.addStretch(1)
         self.registerField("site*", self.site)
         self.registerField("organisation*", self.organisation)
+
+    def restoring(self) -> bool:
+        return self.restore.isChecked()
+
+    def _chosen(self) -> None:
+        self.details.setVisible(not self.restoring())
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return True if self.restoring() else super().isComplete()
+
+    def nextId(self) -> int:  # noqa: N802
+        return RESTORE_ID if self.restoring() else ADMIN_ID
 
 
 class AdminPage(QWizardPage):
@@ -222,76 +295,277 @@ class RecoveryPage(QWizardPage):
         super().__init__()
         self.owner = wizard
         self.setTitle("Write down the recovery key")
-        help_text = QLabel(RECOVERY_HELP)
-        help_text.setWordWrap(True)
-        self.key = QLabel("")
-        self.key.setObjectName("recoveryKey")
-        font = QFont("monospace")
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        font.setPointSizeF(max(14.0, self.font().pointSizeF() * 1.4))
-        font.setBold(True)
-        self.key.setFont(font)
-        self.key.setWordWrap(True)
-        self.key.setAccessibleName("Recovery key")
-        self.key.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                         | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        self.copy = QPushButton("&Copy")
-        self.copy.setAccessibleName("Copy the recovery key")
-        self.copy.clicked.connect(self._copy)
-        self.print_button = QPushButton("&Print...")
-        self.print_button.setAccessibleName("Print the recovery key")
-        self.print_button.clicked.connect(self._print)
-        self.note = QLabel("")
-        self.note.setWordWrap(True)
-        self.written = QCheckBox("&I have written down or printed the recovery key and will "
-                                 "keep it somewhere safe")
-        self.written.setAccessibleName("I have written down the recovery key")
-        self.written.toggled.connect(lambda _on: self.completeChanged.emit())
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.copy)
-        buttons.addWidget(self.print_button)
-        buttons.addStretch(1)
+        self.panel = RecoveryKeyPanel(lambda: str(self.field("site") or ""))
+        # The panel's parts, by the names the rest of the wizard (and its tests) use.
+        self.key, self.copy, self.print_button = (self.panel.key, self.panel.copy,
+                                                  self.panel.print_button)
+        self.note, self.written = self.panel.note, self.panel.written
+        self.panel.written_changed.connect(self._written)
         layout = QVBoxLayout(self)
-        layout.addWidget(help_text)
-        layout.addWidget(self.key)
-        layout.addLayout(buttons)
-        layout.addWidget(self.note)
-        layout.addWidget(self.written)
-        layout.addStretch(1)
+        layout.addWidget(self.panel)
+
+    def _written(self, _ticked: bool) -> None:
+        self.completeChanged.emit()
 
     def initializePage(self) -> None:  # noqa: N802
-        self.key.setText(self.owner.recovery_key)
-        self.key.setFocus()
-
-    def _copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.owner.recovery_key)
-        self.note.setText("Copied. Paste it only somewhere safe, such as a password manager, "
-                          "never into an ordinary document or email.")
-
-    def _print(self) -> None:
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-
-        printer = QPrinter()
-        dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle("Print the recovery key")
-        if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-            return
-        document = QTextDocument()
-        document.setHtml(recovery_sheet_html(self.owner.recovery_key,
-                                             str(self.field("site") or "")))
-        document.print_(printer)
-        self.note.setText("Sent to the printer. Keep the sheet locked away.")
+        self.panel.set_key(self.owner.recovery_key)
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.written.isChecked()
 
+    def nextId(self) -> int:  # noqa: N802
+        return -1
 
-def recovery_sheet_html(key: str, site: str) -> str:
-    """The printed recovery sheet: large type, the key, and what it is for."""
-    return (f"<h1>csn-desk recovery key</h1><p>Site: {html.escape(site)}</p>"
-            f"<p style='font-family: monospace; font-size: 24pt'><b>{html.escape(key)}</b></p>"
-            f"<p style='font-size: 14pt'>{html.escape(RECOVERY_HELP)}</p>")
+
+class RestorePage(QWizardPage):
+    """Choose the file and the secret; "Restore" runs the restore in the background and stays
+    on this page until it has worked (a refusal is shown here, with the fields to fix)."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self.owner = wizard
+        self.setTitle(RESTORE_TITLE)
+        intro = QLabel(RESTORE_INTRO)
+        intro.setWordWrap(True)
+        self.file = QLineEdit()
+        self.file.setPlaceholderText("Choose the file, or paste where it is")
+        self.choose = QPushButton("C&hoose file...")
+        self.choose.setAccessibleName("Choose the backup file")
+        self.choose.clicked.connect(self.choose_clicked)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file, 1)
+        file_row.addWidget(self.choose)
+        self.with_passphrase = QRadioButton(UNLOCK_PASSPHRASE)
+        self.with_passphrase.setAccessibleName(UNLOCK_PASSPHRASE.replace("&", ""))
+        self.with_recovery = QRadioButton(UNLOCK_RECOVERY)
+        self.with_recovery.setAccessibleName(UNLOCK_RECOVERY.replace("&", ""))
+        self.how = QButtonGroup(self)
+        self.how.addButton(self.with_passphrase)
+        self.how.addButton(self.with_recovery)
+        self.with_passphrase.setChecked(True)
+        self.username = QLineEdit()
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.recovery = QLineEdit()
+        self.recovery.setEchoMode(QLineEdit.EchoMode.Password)
+        self.recovery.setPlaceholderText("6 groups of 5 letters and digits")
+        self.show_secret = QCheckBox("Sho&w what I type")
+        self.show_secret.toggled.connect(self._toggle_echo)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName("Restore progress")
+        self.bar.hide()
+        self.problem = QLabel("")
+        self.problem.setWordWrap(True)
+        self.problem.setAccessibleName("What to fix")
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        file_label = QLabel("Backup &file")
+        file_label.setBuddy(self.file)
+        self.file.setAccessibleName("Backup file")
+        form.addRow(file_label, file_row)
+        form.addRow(self.with_passphrase)
+        self.user_label = QLabel("&Username")
+        self.pass_label = QLabel("P&assphrase")
+        self.key_label = QLabel("Recovery ke&y")
+        for label, field, name in ((self.user_label, self.username, "Administrator's username"),
+                                   (self.pass_label, self.passphrase, "Passphrase"),
+                                   (self.key_label, self.recovery, "Recovery key")):
+            label.setBuddy(field)
+            field.setAccessibleName(name)
+        form.addRow(self.user_label, self.username)
+        form.addRow(self.pass_label, self.passphrase)
+        form.addRow(self.with_recovery)
+        form.addRow(self.key_label, self.recovery)
+        form.addRow("", self.show_secret)
+        # Wrapped sentences outside the form: QFormLayout under-sizes them at large text.
+        # The page scrolls (down, never sideways) when even a grown window cannot show it
+        # all: large text on a small screen.
+        self.body = QWidget()
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(intro)
+        body.addLayout(form)
+        body.addWidget(self.status)
+        body.addWidget(self.bar)
+        body.addWidget(self.problem)
+        body.addStretch(1)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setWidget(self.body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scroller)
+        self.setButtonText(QWizard.WizardButton.NextButton, RESTORE_BUTTON)
+        for field in (self.file, self.username, self.passphrase, self.recovery):
+            field.textChanged.connect(self._changed)
+        self.with_recovery.toggled.connect(self._changed)
+        self.running = False
+        self.done = False
+        self._changed()
+
+    def _toggle_echo(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.passphrase.setEchoMode(mode)
+        self.recovery.setEchoMode(mode)
+
+    def initializePage(self) -> None:  # noqa: N802
+        self.owner.fit_page(self)
+
+    def choose_file(self) -> Path | None:
+        """Ask for the backup file (tests replace this)."""
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self, "Choose the backup file", "", "csn-desk backups (*.csnbak);;All files (*)")
+        return Path(chosen) if chosen else None
+
+    def choose_clicked(self) -> None:
+        chosen = self.choose_file()
+        if chosen is not None:
+            self.file.setText(str(chosen))
+            (self.username if self.with_passphrase.isChecked() else self.recovery).setFocus()
+
+    def using_recovery(self) -> bool:
+        return self.with_recovery.isChecked()
+
+    def current_problem(self) -> str | None:
+        name = self.file.text().strip()
+        if not name:
+            return RESTORE_NEED_FILE
+        if not Path(name).expanduser().is_file():
+            return RESTORE_NO_FILE
+        if self.using_recovery():
+            key = self.recovery.text()
+            if not key.strip():
+                return RESTORE_NEED_KEY
+            from csn_desk.accounts import recovery_key_problem
+            trouble = recovery_key_problem(key)
+            return f"Recovery key: {trouble[0].lower()}{trouble[1:]}" if trouble else None
+        if (trouble := username_problem(self.username.text())) is not None:
+            return (RESTORE_NEED_USER if not self.username.text().strip()
+                    else trouble)
+        if not self.passphrase.text():
+            return RESTORE_NEED_PASSPHRASE
+        return None
+
+    def _changed(self) -> None:
+        recovery = self.using_recovery()
+        for widget in (self.user_label, self.username, self.pass_label, self.passphrase):
+            widget.setEnabled(not recovery and not self.running)
+        for widget in (self.key_label, self.recovery):
+            widget.setEnabled(recovery and not self.running)
+        if not self.running:
+            trouble = self.current_problem()
+            self._say(trouble or RESTORE_READY)
+        self.completeChanged.emit()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        """The problem line; a refusal is styled as an error (and says so in words)."""
+        name = "errorMessage" if error else ""
+        if self.problem.objectName() != name:
+            self.problem.setObjectName(name)
+            self.problem.setStyleSheet("/* restyle */")
+        self.problem.setText(text)
+        self.problem.setAccessibleDescription(text)
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return not self.running and (self.done or self.current_problem() is None)
+
+    def validatePage(self) -> bool:  # noqa: N802
+        """"Restore" starts the work and stays here; the wizard moves on when it worked."""
+        if self.done:
+            return True
+        if not self.running and self.current_problem() is None:
+            self.start()
+        return False
+
+    def nextId(self) -> int:  # noqa: N802
+        return RESTORED_ID
+
+    def start(self) -> None:
+        self.running = True
+        for widget in (self.file, self.choose, self.with_passphrase, self.with_recovery,
+                       self.show_secret):
+            widget.setEnabled(False)
+        self._changed()
+        back = self.owner.button(QWizard.WizardButton.BackButton)
+        if back is not None:
+            back.setEnabled(False)  # (set again by the wizard when the page is complete)
+        self.problem.setText("")
+        self.status.setText(RESTORE_RUNNING)
+        self.bar.setRange(0, 0)
+        self.bar.show()
+        self.owner.run_restore(self)
+
+    def progress(self, done: int, total: int, text: str) -> None:
+        self.bar.setRange(0, total)
+        self.bar.setValue(done)
+        if text:
+            self.status.setText(f"{text}...")
+
+    def _stopped(self) -> None:
+        self.running = False
+        self.bar.hide()
+        # The secrets are not kept once used, whatever happened.
+        self.passphrase.clear()
+        self.recovery.clear()
+        for widget in (self.file, self.choose, self.with_passphrase, self.with_recovery,
+                       self.show_secret):
+            widget.setEnabled(True)
+
+    def succeeded(self) -> None:
+        self._stopped()
+        self.done = True
+        self.status.setText("Restored.")
+        self._changed()
+        self.owner.next()
+
+    def failed(self, sentence: str) -> None:
+        self._stopped()
+        self._changed()
+        self.status.setText(RESTORE_FAILED)
+        self._say(sentence, error=True)
+        self.owner.fit_page(self)
+        QTimer.singleShot(50, self, lambda: self.scroller.ensureWidgetVisible(self.problem))
+        target = self.recovery if self.using_recovery() else self.passphrase
+        if sentence.startswith("Username:"):
+            target = self.username
+        elif sentence.startswith("That backup file") or sentence.startswith("The backup file"):
+            target = self.file
+        target.setFocus()
+
+
+class RestoredPage(QWizardPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self.owner = wizard
+        self.setTitle(RESTORED_TITLE)
+        self.text = QLabel("")
+        self.text.setWordWrap(True)
+        self.text.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.text.setAccessibleName(RESTORED_TITLE)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:  # noqa: N802
+        result = self.owner.restored
+        if result is None:
+            return
+        when = result.created_at
+        try:
+            from csn_desk.timefmt import uk_datetime
+            when = uk_datetime(datetime.fromisoformat(when.replace("Z", "+00:00")))
+        except ValueError:
+            pass
+        self.text.setText(RESTORED_TEXT.format(when=when, rows=f"{result.rows:,}"))
+        self.text.setFocus()
+
+    def nextId(self) -> int:  # noqa: N802
+        return -1
 
 
 class SetupWizard(QWizard):
@@ -310,8 +584,14 @@ class SetupWizard(QWizard):
         self.admin_page = AdminPage()
         self.work_page = WorkPage(self)
         self.recovery_page = RecoveryPage(self)
-        for page in (self.site_page, self.admin_page, self.work_page, self.recovery_page):
-            self.addPage(page)
+        self.restore_page = RestorePage(self)
+        self.restored_page = RestoredPage(self)
+        self.restored: RestoreResult | None = None
+        for page_id, page in ((SITE_ID, self.site_page), (ADMIN_ID, self.admin_page),
+                              (WORK_ID, self.work_page), (RECOVERY_ID, self.recovery_page),
+                              (RESTORE_ID, self.restore_page),
+                              (RESTORED_ID, self.restored_page)):
+            self.setPage(page_id, page)
         for which in (QWizard.WizardButton.NextButton, QWizard.WizardButton.BackButton,
                       QWizard.WizardButton.CancelButton, QWizard.WizardButton.FinishButton,
                       QWizard.WizardButton.CommitButton):
@@ -354,12 +634,85 @@ class SetupWizard(QWizard):
         self.admin_page.repeat.clear()
         self.work_page.succeeded()
 
+    def fit_page(self, page: QWizardPage) -> None:
+        """Grow the window (never past the screen) so a page's wrapped text is not cut
+        short: QWizard sizes itself from its pages' hints, which ignore word wrap."""
+        QTimer.singleShot(0, self, lambda: self._grow_for(page))
+
+    def _grow_for(self, page: QWizardPage) -> None:
+        if not page.isVisible():
+            return
+        screen = self.screen()
+        room = screen.availableGeometry() if screen is not None else None
+        # Wider at larger text (about 70 characters), never wider than the screen.
+        width = max(self.width(), self.fontMetrics().averageCharWidth() * 70)
+        if room is not None:
+            width = min(width, room.width() * 9 // 10)
+        if width > self.width():
+            self.resize(width, self.height())
+            self.fit_page(page)  # the height once the new width is laid out
+            return
+        scroll = getattr(page, "scroller", None)
+        if isinstance(scroll, QScrollArea):
+            content = scroll.widget()
+            inner = content.layout() if content is not None else None
+            if inner is None:
+                return
+            inner.invalidate()
+            extra = (inner.totalHeightForWidth(scroll.viewport().width())
+                     - scroll.viewport().height())
+        else:
+            layout = page.layout()
+            if layout is None:
+                return
+            layout.invalidate()
+            need = (layout.totalHeightForWidth(page.width()) if layout.hasHeightForWidth()
+                    else layout.totalSizeHint().height())
+            extra = need - page.height()
+        if extra <= 0:
+            return
+        height = self.height() + extra
+        if room is not None:
+            height = min(height, room.height() * 95 // 100)
+        self.resize(self.width(), height)
+
+    def run_restore(self, page: RestorePage) -> None:
+        from csn_desk.backup import restore_backup
+        from csn_desk.errors import UnknownUser, WrongPassphrase
+
+        data_dir = self.data_dir
+        file = Path(page.file.text().strip()).expanduser()
+        recovery = page.using_recovery()
+        username = None if recovery else page.username.text().strip().lower()
+        secret = page.recovery.text() if recovery else page.passphrase.text()
+
+        def work(state: TaskState) -> RestoreResult:
+            try:
+                return restore_backup(file, data_dir, secret, username, state.progress)
+            except WrongPassphrase:
+                raise InvalidInput(RESTORE_WRONG_PASSPHRASE.format(user=username)) from None
+            except UnknownUser:
+                raise InvalidInput(RESTORE_UNKNOWN_USER.format(user=username)) from None
+
+        self.runner.run_db(work, on_done=self._restored, on_error=page.failed,
+                           on_progress=page.progress, owner=self)
+
+    def _restored(self, result: RestoreResult) -> None:
+        self.restored = result
+        self.restore_page.succeeded()
+
     def admin_username(self) -> str:
+        if self.restored is not None:
+            return ("" if self.restore_page.using_recovery()
+                    else self.restore_page.username.text().strip().lower())
         return self.admin_page.username.text().strip().lower()
 
     def reject(self) -> None:
         """Cancel is refused once the data exists until the recovery key is noted."""
-        if self.work_page.running:
+        if self.work_page.running or self.restore_page.running:
+            return
+        if self.restored is not None:  # the data is in place: carry on to the login
+            self.accept()
             return
         if self.work_page.done and not self.recovery_page.written.isChecked():
             self.recovery_page.note.setText("Tick the box once the recovery key is written "
@@ -373,6 +726,6 @@ class SetupWizard(QWizard):
     def accept(self) -> None:
         username = self.admin_username()
         self.recovery_key = ""
-        self.recovery_page.key.setText("")
+        self.recovery_page.panel.clear()
         super().accept()
         self.setup_done.emit(username)

@@ -98,6 +98,7 @@ QWidget {{ font-size: {pt:.1f}pt; }}
 QLabel#heading {{ font-size: {huge:.1f}pt; font-weight: bold; }}
 QLabel#subheading {{ font-size: {big:.1f}pt; font-weight: bold; }}
 QLabel#figure {{ font-size: {big:.1f}pt; }}
+QLabel#recoveryKey {{ font-size: {huge:.1f}pt; font-weight: bold; font-family: monospace; }}
 QLabel#demoBanner {{
     background: {c.banner_bg}; color: {c.banner_fg}; border: 2px solid {c.banner_fg};
     font-size: {big:.1f}pt; font-weight: bold; padding: 8px;

@@ -1,6 +1,7 @@
 """Admin > Backup and retention: when this computer was last backed up, "Back up now…" to a
 folder or USB stick (in the background, with progress, reporting that the copy was checked),
-and the retention schedule in words with each period editable, a preview and "Run now".
+"Make a new recovery key…" (``admin/keys.py``, administrators only), and the retention
+schedule in words with each period editable, a preview and "Run now".
 
 All the work is in ``csn_desk.backup`` and ``csn_desk.protection.retention``; this tab only
 asks them on the database thread and shows the answers."""
@@ -39,6 +40,7 @@ from csn_desk.protection.retention import (
 )
 from csn_desk.timefmt import uk_datetime
 from csn_desk.ui.admin.common import ButtonRow, MessageLine, scrolling, tab_layout
+from csn_desk.ui.admin.keys import RecoveryKeyBox
 from csn_desk.ui.tasks import TaskRunner, TaskState
 from csn_desk.workspace import Workspace
 
@@ -118,9 +120,13 @@ class BackupTab(QWidget):
         rbox.addWidget(self.result)
         rbox.addWidget(self.retention_message)
 
+        # Administrators only (keys.manage); hidden from anyone else.
+        self.keys_box = RecoveryKeyBox(ws, runner)
+
         body = QWidget()
         layout = tab_layout(body)
         layout.addWidget(backup_box)
+        layout.addWidget(self.keys_box)
         layout.addWidget(retention_box)
         layout.addStretch(1)
         outer = QVBoxLayout(self)

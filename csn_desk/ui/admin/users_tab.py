@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -33,8 +32,8 @@ from csn_desk.accounts import (
     list_users,
     reset_passphrase,
 )
-from csn_desk.passphrases import MIN_LENGTH, strength
 from csn_desk.ui.admin.common import ButtonRow, MessageLine, scrolling, tab_layout
+from csn_desk.ui.passphrase_fields import PassphraseFields, secret_field
 from csn_desk.ui.rows_model import RowsTableModel, rows_table
 from csn_desk.ui.sync.window import fit_columns
 from csn_desk.ui.tasks import TaskRunner
@@ -58,13 +57,6 @@ def _role_box(current: str | None = None) -> QComboBox:
     if current is not None:
         box.setCurrentIndex(max(0, box.findData(current)))
     return box
-
-
-def _secret_field(name: str) -> QLineEdit:
-    field = QLineEdit()
-    field.setEchoMode(QLineEdit.EchoMode.Password)
-    field.setAccessibleName(name)
-    return field
 
 
 class _Form(QDialog):
@@ -104,43 +96,6 @@ class _Form(QDialog):
             super().accept()
 
 
-class PassphraseFields:
-    """New passphrase, repeat, show, and its strength (as the setup wizard shows it)."""
-
-    def __init__(self, form: QFormLayout, on_change: Callable[[], None]) -> None:
-        self.passphrase = _secret_field("New passphrase")
-        self.repeat = _secret_field("Repeat the new passphrase")
-        self.show = QCheckBox("S&how passphrase")
-        self.show.toggled.connect(self._echo)
-        self.strength = QLabel("Strength: nothing typed yet")
-        self.strength.setAccessibleName("Passphrase strength")
-        self.strength.setWordWrap(True)
-        form.addRow(QLabel(f"At least {MIN_LENGTH} characters; a few ordinary words work "
-                           "well. Pasting is fine."))
-        form.addRow("New &passphrase", self.passphrase)
-        form.addRow("Re&peat it", self.repeat)
-        form.addRow("", self.show)
-        form.addRow(self.strength)
-        for field in (self.passphrase, self.repeat):
-            field.textChanged.connect(on_change)
-
-    def _echo(self, shown: bool) -> None:
-        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
-        self.passphrase.setEchoMode(mode)
-        self.repeat.setEchoMode(mode)
-
-    def problem(self, hints: list[str]) -> str | None:
-        secret = self.passphrase.text()
-        found = strength(secret, [h for h in hints if h])
-        self.strength.setText(f"Strength: {found.label}" if secret
-                              else "Strength: nothing typed yet")
-        if found.problem:
-            return f"Passphrase: {found.problem}"
-        if self.repeat.text() != secret:
-            return "Repeat the passphrase: type the same passphrase again."
-        return None
-
-
 class AddUserDialog(_Form):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Add a user", "&Add user", parent)
@@ -177,7 +132,7 @@ class NewPassphraseDialog(_Form):
         self.row = row
         self.recovery: QLineEdit | None = None
         if recovery:
-            self.recovery = _secret_field("Recovery key")
+            self.recovery = secret_field("Recovery key")
             self.recovery.setPlaceholderText("From the printed recovery sheet")
             self.form.addRow(QLabel("The recovery key is on the sheet printed when this "
                                     "computer was set up."))
@@ -198,6 +153,14 @@ class RoleDialog(_Form):
         self.role = _role_box(row.role)
         self.form.addRow("&Role", self.role)
         self.refresh()
+
+
+def _discard(dialog: AddUserDialog | NewPassphraseDialog) -> None:
+    """Passphrases are not kept after use: empty the boxes, and let the dialog go."""
+    dialog.secret.clear()
+    if isinstance(dialog, NewPassphraseDialog) and dialog.recovery is not None:
+        dialog.recovery.clear()
+    dialog.deleteLater()
 
 
 class UsersTab(QWidget):
@@ -285,10 +248,12 @@ class UsersTab(QWidget):
     def add(self) -> None:
         dialog = AddUserDialog(self)
         if not self.exec_dialog(dialog):
+            _discard(dialog)
             return
         ws, name = self.ws, dialog.username.text().strip().lower()
         display, role = dialog.name.text().strip(), str(dialog.role.currentData())
         secret = dialog.secret.passphrase.text()
+        _discard(dialog)
         self._change(lambda: add_user(ws, name, display, role, secret),
                      f"Added {name} as {vocab('roles').label(role)}.", name)
 
@@ -306,8 +271,10 @@ class UsersTab(QWidget):
             return
         dialog = NewPassphraseDialog(row, recovery=False, parent=self)
         if not self.exec_dialog(dialog):
+            _discard(dialog)
             return
         ws, secret = self.ws, dialog.secret.passphrase.text()
+        _discard(dialog)
         self._change(lambda: enable_user(ws, row.username, secret),
                      f"Enabled {row.username}: they sign in with the new passphrase.",
                      row.username)
@@ -329,9 +296,11 @@ class UsersTab(QWidget):
             return
         dialog = NewPassphraseDialog(row, recovery=True, parent=self)
         if not self.exec_dialog(dialog):
+            _discard(dialog)
             return
         assert dialog.recovery is not None
         ws, key = self.ws, dialog.recovery.text()
         secret = dialog.secret.passphrase.text()
+        _discard(dialog)
         self._change(lambda: reset_passphrase(ws, row.username, key, secret),
                      f"Reset the passphrase for {row.username}.", row.username)
