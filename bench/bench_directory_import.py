@@ -158,7 +158,9 @@ def run(_ws: Workspace | None, tmp: Path, runs: int, *, quick: bool = False) -> 
     return [
         summarise(f"directory import, {services:,} services ORUK JSON", first, "< 20 s",
                   unit="s", note=f"file {size_mb:.1f} MB; CPU median "
-                                 f"{sorted(cpu)[len(cpu) // 2]:.1f} s; load average "
+                                 f"{sorted(cpu)[len(cpu) // 2]:.1f} s; each run "
+                                 f"{', '.join(f'{x:.1f}' for x in first)} s (CPU "
+                                 f"{', '.join(f'{x:.1f}' for x in cpu)} s); load average "
                                  f"{', '.join(f'{x:.1f}' for x in loads)}"),
         summarise(f"directory re-import, {services:,} unchanged", [second], "(no target)",
                   unit="s", note=f"CPU {second_cpu:.1f} s; load average {again_load:.1f}"),

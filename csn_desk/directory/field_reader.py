@@ -73,7 +73,8 @@ class Fields:
                                  "the source and export again.")
                 return None
         cleaned = value
-        if _CONTROL.search(value) is not None:
+        # (a printable string holds no control character: most text is checked in one call)
+        if not value.isprintable() and _CONTROL.search(value) is not None:
             cleaned = _CONTROL.sub("", value)
             self.warning(name, "Invisible control characters were removed.")
         cleaned = cleaned.strip()

@@ -63,6 +63,9 @@ T = TypeVar("T", OrganisationInput, ServiceInput)
 # From this many entries an import counts as large (a larger page cache while it works), and
 # from this many new services it indexes them for search at the end: see ``import_entries``.
 LARGE_IMPORT = 200
+# Change-log rows a new service adds, at the least (a field each of the service, its place,
+# schedules, costs and categories): the estimate ``Writer.log_index_deferred`` is given.
+LOG_ROWS_A_SERVICE = 20
 
 
 class Progress(Protocol):
@@ -393,10 +396,14 @@ def _import_entries(ws: Workspace, source: str, entries: Entries, valid_only: bo
         # at a time (Writer.create_many per table): the same rows as one by one, in far
         # fewer statements. A large import indexes its new services for search once at the
         # end (index.py) instead of by trigger, row by row.
+        # Many new services also add many change-log rows: into a short change log (a new
+        # directory) its row-id index is built once at the end instead (Writer).
         new_services = sum(1 for _e, _w, found in plan.services if found is None)
         with contextlib.ExitStack() as indexing:
             index = (indexing.enter_context(index_new_services_afterwards(w.session))
                      if new_services >= LARGE_IMPORT else None)
+            if new_services >= LARGE_IMPORT:
+                indexing.enter_context(w.log_index_deferred(new_services * LOG_ROWS_A_SERVICE))
             org_outcomes, service_outcomes = _write(w, plan, tell, index)
         total = len(plan.services)
         plan.organisation_counts = _count(org_outcomes)

@@ -542,11 +542,14 @@ _SERVICE_GIVEN = (
     ("closures", ("holiday_schedules",)), ("costs", ("cost_options",)),
     ("areas", ("service_areas",)), ("area_notes", ("service_areas",)),
     ("locations", ("service_at_locations",)), ("terms", ("attributes", "service_taxonomys")))
+# The same, turned round: each ORUK field with the service fields it gives.
+_GIVEN_BY: dict[str, tuple[str, ...]] = {
+    oruk: tuple(k for k, names in _SERVICE_GIVEN if oruk in names)
+    for _k, names in _SERVICE_GIVEN for oruk in names}
 
 
 def _service_given(f: Fields, e: Fields, ours: bool) -> frozenset[str]:
-    present = f.data.keys()
-    given = {k for k, names in _SERVICE_GIVEN if not present.isdisjoint(names)}
+    given = {k for name in f.data if name in _GIVEN_BY for k in _GIVEN_BY[name]}
     given |= {k for k in ("assured_by", "alert_until", "merged_into") if e.has(k)}
     given |= {"organisation_id", "external_id"}
     if ours or (f.has(EXTENSION) and e.raw("categories_given") in (None, True)):

@@ -8,7 +8,9 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from csn_desk.accounts import initialise
 from csn_desk.directory.inputs import OrganisationInput, ScheduleInput, ServiceInput
@@ -162,3 +164,49 @@ def test_change_log_values_are_written_as_json_dumps_writes_them() -> None:
     values.append(Text("a str subclass"))
     for value in values:
         assert json_value(value) == json.dumps(to_json_value(value)), value
+
+
+def _log_index(ws: Workspace) -> str | None:
+    with ws.db.read() as s:
+        row = s.execute(text("SELECT sql FROM sqlite_master WHERE type = 'index' AND "
+                             "name = 'ix_change_log_row_id'")).first()
+    return None if row is None else str(row[0])
+
+
+def test_a_deferred_change_log_index_is_built_again_with_every_row(tmp_path: Path) -> None:
+    """``log_index_deferred``: the index is gone only inside (and only when the change log
+    is shorter than the rows to come), and comes back the same, holding every row; a
+    failure inside brings it back with the rollback; a longer change log keeps it."""
+    ws, _ = initialise(tmp_path / "deferred", site_name="Test Counter",
+                       organisation_name="Test Org", admin_username="admin",
+                       passphrase=PASSPHRASE)
+    try:
+        index = _log_index(ws)
+        assert index is not None
+        with ws.db.write(ws.actor) as w, w.log_index_deferred(10 ** 6):
+            assert w.session.execute(text(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'ix_change_log_row_id'")
+            ).scalar_one() == 0
+            for model, rows, audit in _rows():
+                w.create_many(model, rows, audit=audit)
+        assert _log_index(ws) == index
+        with ws.db.read() as s:
+            assert s.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+            everyone = s.execute(text("SELECT count(*) FROM change_log")).scalar_one()
+            by_index = s.execute(text(
+                "SELECT count(*) FROM change_log INDEXED BY ix_change_log_row_id "
+                "WHERE row_id > ''")).scalar_one()
+            assert by_index == everyone > 0
+
+        # A failure inside (the same ids again): the rollback brings the index back.
+        with pytest.raises(IntegrityError), ws.db.write(ws.actor) as w, \
+                w.log_index_deferred(10 ** 6):
+            w.create_many(*_rows()[2][:2])
+        assert _log_index(ws) == index
+
+        with ws.db.write(ws.actor) as w, w.log_index_deferred(1):
+            assert w.session.execute(text(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'ix_change_log_row_id'")
+            ).scalar_one() == 1
+    finally:
+        ws.close()

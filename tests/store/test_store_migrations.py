@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlcipher3
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
@@ -143,3 +145,66 @@ def test_models_match_migrated_schema(data_dir: Path) -> None:
                                                      "include_name": include})
         diffs = compare_metadata(ctx, metadata)
     assert diffs == []
+
+
+CLOCKS = [("service", SERVICE, "name", "0001764000000000-000000", "site-a"),
+          ("service", SERVICE, "status", "0001764000000000-000001", "site-a"),
+          ("organisation", ORG, "name", "0001764000000000-000002", "site-b")]
+
+
+def _clocks(conn: Any) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in conn.execute(
+        "SELECT table_name, row_id, field, hlc, site_id FROM cell_clock "
+        "ORDER BY table_name, row_id, field").fetchall()]
+
+
+def _cell_clock_sql(conn: Any) -> str:
+    return str(conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' "
+                            "AND name = 'cell_clock'").fetchone()[0])
+
+
+def test_0009_rebuilds_cell_clock_without_rowid_keeping_every_clock(data_dir: Path) -> None:
+    """The clocks survive the rebuild (and a downgrade), the key still holds, and the
+    change log's base trigger still reads them."""
+    paths = DataPaths(data_dir)
+    data_dir.mkdir()
+    key = new_db_key()
+    engine = make_engine(paths.database, key)
+    migrate.upgrade(engine, "0008")
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        raw.executemany("INSERT INTO cell_clock (table_name, row_id, field, hlc, site_id) "
+                        "VALUES (?, ?, ?, ?, ?)", CLOCKS)
+        assert "WITHOUT ROWID" not in _cell_clock_sql(raw)
+    engine.dispose()
+
+    with Database.open_with_key(paths, key) as db, db.engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        assert migrate.current_revision(db.engine) == migrate.head_revision()
+        assert "WITHOUT ROWID" in _cell_clock_sql(raw)
+        assert _clocks(raw) == sorted(CLOCKS)
+        assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        with pytest.raises(sqlcipher3.IntegrityError):  # the key still holds
+            raw.execute("INSERT INTO cell_clock (table_name, row_id, field, hlc, site_id) "
+                        "VALUES (?, ?, ?, ?, ?)", CLOCKS[0])
+        # The trigger fills a change's base from the clock it overwrites.
+        raw.execute("INSERT INTO change_log (scope, table_name, row_id, field, value_json, "
+                    "hlc, site_id, op) VALUES ('network', 'service', ?, 'name', '\"x\"', "
+                    "'0001764000000001-000000', 'site-a', 'update')", (SERVICE,))
+        assert raw.execute("SELECT base_hlc, base_site FROM change_log").fetchall() == [
+            ("0001764000000000-000000", "site-a")]
+
+    engine = make_engine(paths.database, key)
+    try:
+        with engine.begin() as conn:
+            cfg = migrate.alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0008")
+            raw = conn.connection.driver_connection
+            assert "WITHOUT ROWID" not in _cell_clock_sql(raw)
+            assert _clocks(raw) == sorted(CLOCKS)
+            names = {r[0] for r in raw.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()}
+            assert "change_log_base" in names
+    finally:
+        engine.dispose()

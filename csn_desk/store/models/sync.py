@@ -32,9 +32,11 @@ class ChangeLog(SQLModel, table=True):
 
 
 class CellClock(SQLModel, table=True):
-    """The winning (HLC, site) of each synced cell; merge compares against it."""
+    """The winning (HLC, site) of each synced cell; merge compares against it. Kept WITHOUT
+    ROWID (migration 0009): one B-tree by the key, not a table and an index of the key."""
 
     __tablename__ = "cell_clock"
+    __table_args__ = {"sqlite_with_rowid": False}
     table_name: str = Field(primary_key=True, max_length=32)
     row_id: str = Field(primary_key=True, max_length=36)
     field: str = Field(primary_key=True, max_length=48)
