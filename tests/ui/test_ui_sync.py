@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from csn_desk.accounts import add_user, sign_in
@@ -22,6 +22,7 @@ from csn_desk.store import keys
 from csn_desk.store.models import Organisation
 from csn_desk.sync import list_conflicts, restore_conflict, sync_once, sync_status
 from csn_desk.sync.service import SyncStatus
+from csn_desk.ui import theme
 from csn_desk.ui.main_window import MainWindow
 from csn_desk.ui.sync.controller import SyncController
 from csn_desk.ui.sync.data import fingerprints_match
@@ -265,6 +266,44 @@ def test_a_conflict_shows_and_the_other_value_can_be_restored(
         sync_once(hub)
         sync_once(b)
         assert _phone(b) == "01632 960111"  # and it wins everywhere
+
+
+def test_conflicts_fold_into_two_columns_when_six_do_not_fit(
+        qtbot: QtBot, qapp: QApplication, net: Net, runner: TaskRunner) -> None:
+    """Large text or a long record name: two columns of two lines, never a sideways
+    scroll; back in six columns when they fit again."""
+    long_name = "Example Community Transport and Dial-a-Ride Trust (fictional, North)"
+    with net.open("hub", "b") as (hub, b):
+        update_organisation(hub, hub.organisation_id, name=long_name, phone="01632 960111")
+        sync_once(hub)
+        sync_once(b)
+        update_organisation(hub, hub.organisation_id, phone="01632 960222")
+        update_organisation(b, b.organisation_id, phone="01632 960999")  # later: wins
+        sync_once(hub)
+        sync_once(b)
+        sync_once(hub)
+        window = _open_sync_window(qtbot, hub, runner)
+        window.tabs.setCurrentWidget(window.conflicts_tab)
+        model, table = window.conflicts_model, window.conflicts_table
+
+        window.resize(1700, 700)
+        qtbot.waitUntil(lambda: not model.compact, timeout=TIMEOUT)
+        assert model.columnCount() == 6
+        qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=TIMEOUT)
+
+        theme.apply_text_scale(qapp, 200)
+        window.resize(900, 700)
+        qtbot.waitUntil(lambda: model.compact, timeout=TIMEOUT)
+        assert model.columnCount() == 2
+        record, values = (model.text(model.row_at(0), c) for c in range(2))
+        assert record == f'Organisation "{long_name}"\nPhone'
+        assert values.startswith("Kept: 01632 960999 (b, ")
+        assert "\nOther: 01632 960222 (hub, " in values
+        qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=TIMEOUT)
+
+        theme.apply_text_scale(qapp, 100)
+        window.resize(1700, 700)
+        qtbot.waitUntil(lambda: not model.compact, timeout=TIMEOUT)
 
 
 def test_counter_staff_cannot_see_or_restore_conflicts(qtbot: QtBot, net: Net,

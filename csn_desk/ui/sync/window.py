@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -84,17 +85,42 @@ class SitesModel(RowsTableModel):
         return "this site" if row.is_self else ago(row.last_heard_at)
 
 
+CONFLICT_COLUMNS = ("Record", "Field", "Value kept", "Kept from", "Other value", "Other from")
+# The same rows in two columns of two lines each, when six do not fit the width (large text,
+# long record names): nothing scrolls sideways.
+COMPACT_CONFLICT_COLUMNS = ("Record and field", "Values")
+
+
 class ConflictsModel(RowsTableModel):
-    columns = ("Record", "Field", "Value kept", "Kept from", "Other value", "Other from")
+    columns: tuple[str, ...] = CONFLICT_COLUMNS
+    compact = False
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.labels: dict[tuple[str, str], str] = {}  # set with the rows: records in words
 
+    def set_compact(self, compact: bool) -> None:
+        """Switch shape (a model reset: the view re-reads columns and rows)."""
+        if compact == self.compact:
+            return
+        self.beginResetModel()
+        self.compact = compact
+        self.columns = COMPACT_CONFLICT_COLUMNS if compact else CONFLICT_COLUMNS
+        self.endResetModel()
+
     def record(self, row: ConflictEntry) -> str:
         return self.labels.get((row.table, row.row_id)) or field_label(row.table, row.field)
 
     def text(self, row: ConflictEntry, column: int) -> str:
+        if not self.compact:
+            return self.full_text(row, column)
+        if column == 0:
+            return f"{self.record(row)}\n{field_words(row.field)}"
+        return (f"Kept: {value_text(row.kept_value)} ({self.full_text(row, 3)})\n"
+                f"Other: {value_text(row.lost_value)} ({self.full_text(row, 5)})")
+
+    def full_text(self, row: ConflictEntry, column: int) -> str:
+        """A cell of the six-column shape."""
         if column == 0:
             return self.record(row)
         if column == 1:
@@ -172,6 +198,8 @@ class SyncWindow(QDialog):
         if can_see_conflicts(ws.user.role):
             self.conflicts_tab = self._conflicts_tab()
             self.tabs.addTab(self.conflicts_tab, "&Conflicts")
+            self.tabs.currentChanged.connect(lambda _i: self.fit_conflicts())
+            self.conflicts_table.installEventFilter(self)  # refitted when its width changes
         self.tabs.addTab(self._problems_tab(), "&Problems")
 
         close = QPushButton("Close")
@@ -290,6 +318,41 @@ class SyncWindow(QDialog):
         layout.addWidget(self.counts)
         return page
 
+    # -- the conflicts' shape ------------------------------------------------------------------
+    def fit_conflicts(self) -> None:
+        """Six one-line columns when every one fits whole; otherwise two columns of two
+        lines each, half the width each (large text, long record names), so nothing
+        scrolls sideways."""
+        if self.conflicts_tab is None or not self.conflicts_table.isVisible():
+            return  # (a hidden table has no width yet: fitted when its tab is shown)
+        table, model = self.conflicts_table, self.conflicts_model
+        header, rows_header = table.horizontalHeader(), table.verticalHeader()
+        # How wide the six columns are as their text (the same hints a column sized to its
+        # contents takes).
+        model.set_compact(False)
+        needed = sum(max(header.sectionSizeHint(c), table.sizeHintForColumn(c))
+                     for c in range(len(CONFLICT_COLUMNS)))
+        width = table.viewport().width()
+        compact = needed > width
+        model.set_compact(compact)
+        if compact:
+            header.setStretchLastSection(False)
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            table.setColumnWidth(0, width // 2)
+            table.setColumnWidth(1, width - width // 2)
+            rows_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            table.resizeRowsToContents()  # as the cells wrap at these widths
+        else:
+            header.setStretchLastSection(True)
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            rows_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            rows_header.resetDefaultSectionSize()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.conflicts_table and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self, self.fit_conflicts)  # (not while Qt is resizing it)
+        return super().eventFilter(watched, event)
+
     # -- loading ----------------------------------------------------------------------------
     def _run(self, fn: Any, **callbacks: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the runner has shut down (closing)
@@ -307,6 +370,7 @@ class SyncWindow(QDialog):
         if self.conflicts_tab is not None:
             self.conflicts_model.labels = view.record_labels
             self.conflicts_model.set_rows(view.conflicts or ())
+            self.fit_conflicts()
             self.tabs.setTabText(self.tabs.indexOf(self.conflicts_tab),
                                  f"&Conflicts ({len(view.conflicts or ())})")
             self._conflict_chosen()
