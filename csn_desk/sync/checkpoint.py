@@ -179,21 +179,7 @@ def read_header(data: bytes) -> tuple[Header, int]:
     """The header and its end offset, or SegmentProblem: too short is *not arrived yet*
     (a half-copied file), a newer major format is *held*, anything impossible is
     *quarantined*. ``data`` may be just the file's first bytes (a header-only look)."""
-    if len(data) < seg.PREFIX.size:
-        raise SegmentProblem(NOT_ARRIVED, "The checkpoint has not finished arriving.")
-    magic, major, _minor, header_len = seg.PREFIX.unpack_from(data)
-    if magic != MAGIC:
-        if not any(data[:seg.PREFIX.size]):
-            raise SegmentProblem(NOT_ARRIVED, "The checkpoint has not finished arriving.")
-        raise SegmentProblem(QUARANTINED, "The file is not a csn-desk checkpoint.")
-    if major > FORMAT_MAJOR:
-        raise SegmentProblem(HELD, "The checkpoint was written by a newer version of "
-                                   "csn-desk; update this app to read it.")
-    if header_len > MAX_HEADER:
-        raise SegmentProblem(QUARANTINED, "The checkpoint's header is impossibly large.")
-    end = seg.PREFIX.size + header_len
-    if len(data) < end:
-        raise SegmentProblem(NOT_ARRIVED, "The checkpoint has not finished arriving.")
+    end = seg.header_end(data, MAGIC, FORMAT_MAJOR, MAX_HEADER, "checkpoint", "checkpoint")
     try:
         header = Header.from_json(json.loads(data[seg.PREFIX.size:end]))
     except (ValueError, UnicodeDecodeError):

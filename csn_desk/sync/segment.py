@@ -188,26 +188,38 @@ def build(*, network_id: str, identity: Identity, seq: int, prev_hash: str, scop
     return data
 
 
+def header_end(data: bytes, magic: bytes, format_major: int, max_header: int, noun: str,
+               kind: str) -> int:
+    """Where the JSON header of a file laid out as a segment (a segment or a checkpoint)
+    ends, from its fixed prefix; SegmentProblem when it cannot yet or ever be read: too
+    short is *not arrived yet* (a half-copied file; all zeros too), a newer major format is
+    *held*, anything impossible is *quarantined*. ``noun`` names the file in messages ("the
+    file", "the checkpoint"), ``kind`` what it should have been."""
+    if len(data) < PREFIX.size:
+        raise SegmentProblem(NOT_ARRIVED, f"The {noun} has not finished arriving.")
+    found, major, _minor, header_len = PREFIX.unpack_from(data)
+    if found != magic:
+        if not any(data[:PREFIX.size]):
+            raise SegmentProblem(NOT_ARRIVED, f"The {noun} has not finished arriving.")
+        raise SegmentProblem(QUARANTINED, f"The file is not a csn-desk {kind}.")
+    if major > format_major:
+        raise SegmentProblem(HELD, f"The {noun} was written by a newer version of csn-desk; "
+                                   "update this app to read it.")
+    if header_len > max_header:
+        raise SegmentProblem(QUARANTINED, f"The {noun}'s header is impossibly large.")
+    end = PREFIX.size + header_len
+    if len(data) < end:
+        raise SegmentProblem(NOT_ARRIVED, f"The {noun} has not finished arriving.")
+    return end
+
+
 def read_header(data: bytes) -> tuple[Header, int]:
     """The header and its end offset; raises SegmentProblem (not arrived / held /
     quarantined) when the file cannot yet or ever be read."""
-    if len(data) < PREFIX.size:
-        if data and not MAGIC.startswith(data[:len(MAGIC)]) and any(data):
-            raise SegmentProblem(QUARANTINED, "The file is not a csn-desk segment.")
-        raise SegmentProblem(NOT_ARRIVED, "The file has not finished arriving.")
-    magic, major, _minor, header_len = PREFIX.unpack_from(data)
-    if magic != MAGIC:
-        if not any(data[:PREFIX.size]):
-            raise SegmentProblem(NOT_ARRIVED, "The file has not finished arriving.")
+    if len(data) < PREFIX.size and data and not MAGIC.startswith(data[:len(MAGIC)]) \
+            and any(data):
         raise SegmentProblem(QUARANTINED, "The file is not a csn-desk segment.")
-    if major > FORMAT_MAJOR:
-        raise SegmentProblem(HELD, "The file was written by a newer version of csn-desk; "
-                                   "update this app to read it.")
-    if header_len > MAX_HEADER:
-        raise SegmentProblem(QUARANTINED, "The file's header is impossibly large.")
-    end = PREFIX.size + header_len
-    if len(data) < end:
-        raise SegmentProblem(NOT_ARRIVED, "The file has not finished arriving.")
+    end = header_end(data, MAGIC, FORMAT_MAJOR, MAX_HEADER, "file", "segment")
     try:
         header = Header.from_json(json.loads(data[PREFIX.size:end]))
     except (ValueError, UnicodeDecodeError):
