@@ -15,14 +15,13 @@ file does not carry is left as it is."""
 from __future__ import annotations
 
 import contextlib
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
 
+from csn_desk.cycle_pause import collector_paused
 from csn_desk.directory.csv_mapping import CsvMapping, read_csv_entries
 from csn_desk.directory.duplicates import (
     DuplicateIndex,
@@ -87,22 +86,6 @@ class _Quiet:
 
 def is_csv(path: Path) -> bool:
     return path.suffix.lower() in (".csv", ".txt")
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a whole file is read or imported: that
-    makes millions of objects that all live until the end, and the collector would walk
-    them again and again (a fifth of the time of a large import). Reference counting still
-    frees whatever is dropped; the collector is back on at the end."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def read_entries(path: Path, mapping: CsvMapping | None = None) -> Entries:

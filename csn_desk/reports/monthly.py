@@ -20,7 +20,6 @@ from csn_desk.workspace import Workspace
 Progress = Callable[[int, int, str], None]
 
 
-NEEDS_ONLY = "needs"  # just enquiries and needs: what the twelve-month chart shows
 _SITES_SQL = ("SELECT site_id, json_group_object(key, n) FROM tally_month "
               "WHERE organisation_id = ? AND month = ? AND n != 0 GROUP BY site_id")
 _SITES_CLIENTS_SQL = ("SELECT site_id, count(*), sum(is_first) FROM tally_client_month "
@@ -34,7 +33,6 @@ _SITE_CLIENTS_SQL = ("SELECT count(*), sum(is_first) FROM tally_client_month "
 _CLIENTS_SQL = ("SELECT json_group_array(client_id), "
                 "json_group_array(client_id) FILTER (WHERE is_first) FROM tally_client_month "
                 "WHERE organisation_id = ? AND month = ? GROUP BY site_id")
-_NEEDS_ONLY_SQL = " AND (key IN ('enquiries', 'needs') OR (key >= 'need:' AND key < 'need;'))"
 # The chart's months, all in one statement, as seeks in the primary key (organisation,
 # month, site, key): each month's sites are found one after another (the next site after
 # the last, a seek each), then in each site only the keys wanted ("need:..." is one range,
@@ -58,25 +56,20 @@ WHERE t.organisation_id = ?1 AND t.month = sites.month AND t.site_id = sites.sit
   AND t.key IN ('enquiries', 'needs') AND t.n != 0"""
 
 
-def month_counts(s: Session, organisation_id: str, month: Period,
-                 part: str | None = None, by_site: bool = True) -> PeriodCounts:
-    """The month's figures; ``part=NEEDS_ONLY`` reads only enquiries and needs. Without
-    ``by_site`` the sites' counts are added up by SQLite and only the whole is returned."""
+def month_counts(s: Session, organisation_id: str, month: Period, by_site: bool = True
+                 ) -> PeriodCounts:
+    """The month's figures. Without ``by_site`` the sites' counts are added up and only the
+    whole is returned."""
     if not by_site:
-        return _whole_month(s, organisation_id, month, part)
+        return _whole_month(s, organisation_id, month)
     key = month.month_key
     # Each site's counts as one JSON object made by SQLite (the primary key range
     # (organisation, month) is read in site order, so no sorting), parsed in one call: a
     # month of a large network has tens of thousands of rows, and handling them one by one
     # in Python would cost more than reading them.
-    sql = _SITES_SQL.replace("GROUP BY", (_NEEDS_ONLY_SQL if part == NEEDS_ONLY else "")
-                             + " GROUP BY")
     con = driver(s)
     sites: dict[str, dict[str, int]] = {
-        site: json.loads(text) for site, text in con.execute(sql, (organisation_id, key))}
-    if part == NEEDS_ONLY:
-        figures = {site: F.Figures(counts) for site, counts in sites.items()}
-        return PeriodCounts(month, figures, F.total(figures.values()))
+        site: json.loads(text) for site, text in con.execute(_SITES_SQL, (organisation_id, key))}
     for site, clients, new in con.execute(_SITES_CLIENTS_SQL, (organisation_id, key)):
         counts = sites.setdefault(site, {})
         if new:
@@ -101,29 +94,26 @@ def _clients(s: Session, organisation_id: str, key: str) -> dict[str, int]:
     return {F.NEW_CLIENTS: len(new), F.RETURNING_CLIENTS: len(clients) - len(new)}
 
 
-def _whole_month(s: Session, organisation_id: str, month: Period, part: str | None
-                 ) -> PeriodCounts:
+def _whole_month(s: Session, organisation_id: str, month: Period) -> PeriodCounts:
     """The sites' counts added up: each site's as one JSON object (``_SITES_SQL``, no
     sorting), added in Python (quicker than SQLite grouping tens of thousands of rows by
     key)."""
     key = month.month_key
-    sql = _SITES_SQL.replace("GROUP BY", (_NEEDS_ONLY_SQL if part == NEEDS_ONLY else "")
-                             + " GROUP BY")
-    parts = [json.loads(text) for _site, text in driver(s).execute(sql, (organisation_id, key))]
+    parts = [json.loads(text)
+             for _site, text in driver(s).execute(_SITES_SQL, (organisation_id, key))]
     whole: dict[str, int] = parts[0] if parts else {}
     for counts in parts[1:]:
         get = whole.get
         for name, n in counts.items():
             whole[name] = get(name, 0) + n
-    if part != NEEDS_ONLY:
-        whole.update(_clients(s, organisation_id, key))
+    whole.update(_clients(s, organisation_id, key))
     return PeriodCounts(month, {}, F.Figures({k: v for k, v in whole.items() if v}))
 
 
 def needs_months(s: Session, organisation_id: str, months: Sequence[Period],
                  by_site: bool = True) -> dict[Period, PeriodCounts]:
-    """Enquiries and needs (``NEEDS_ONLY``) of several months, read together: the same
-    figures as ``month_counts(..., part=NEEDS_ONLY)`` for each."""
+    """Enquiries and needs (what the twelve-month chart shows) of several months, read
+    together: those figures of ``month_counts`` for each."""
     keys = {m.month_key: m for m in months}
     sites: dict[str, dict[str, dict[str, int]]] = {k: {} for k in keys}
     if keys:
@@ -185,7 +175,7 @@ def organisation_counts(ws: Workspace, periods: Sequence[Period],
             elif period.is_month and site_id is not None:
                 out.append(site_month_counts(s, ws.organisation_id, period, site_id))
             elif period.is_month:
-                out.append(month_counts(s, ws.organisation_id, period, None, by_site))
+                out.append(month_counts(s, ws.organisation_id, period, by_site))
             else:
                 out.append(count_period(s, Where(ws.organisation_id, site_id), period))
             report(done, len(periods), f"Counted {period.label}")

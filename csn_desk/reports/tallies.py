@@ -14,16 +14,14 @@ other to reveal what was hidden.
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import col
 
+from csn_desk.cycle_pause import collector_paused
 from csn_desk.errors import InvalidInput, NotAllowed
 from csn_desk.ids import utcnow
 from csn_desk.protection.roles import can, deny
@@ -229,43 +227,13 @@ def _gather(ws: Workspace, scope: str, site_id: str, periods: Sequence[Period],
     return [_Counts(c.whole, tuple(c.by_site.values())) for c in counted], None
 
 
-class _CyclePause:
-    """Pauses Python's cycle collector while figures are built: a large report makes
-    hundreds of thousands of small tuples and dicts (no cycles among them), and the
-    collector would otherwise stop several times to walk every object in the process (a
-    fifth of the time of a month of a large network). Memory is still freed as usual; the
-    collector carries on afterwards as it was. Reports made at the same time (background
-    work) share one pause."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.depth = 0
-        self.was_on = False
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self.lock:
-            if self.depth == 0:
-                self.was_on = gc.isenabled()
-                gc.disable()
-            self.depth += 1
-        try:
-            yield
-        finally:
-            with self.lock:
-                self.depth -= 1
-                if self.depth == 0 and self.was_on:
-                    gc.enable()
-
-
-_no_cycle_collection = _CyclePause()
 
 
 def compute_tallies(ws: Workspace, period: Period, scope: str = "organisation", *,
                     site_id: str | None = None, suppress_small: bool | None = None,
                     progress: Progress | None = None) -> Tallies:
     """Every figure of the report. ``suppress_small`` None: hidden for the network only."""
-    with _no_cycle_collection():
+    with collector_paused():
         return _compute(ws, period, scope, site_id, suppress_small, progress)
 
 

@@ -359,14 +359,6 @@ class _Shape:
         return [list(pick(row)) if row.keys() == known else self.complete(row)
                 for row in rows]
 
-    def sql(self, values: list[Any]) -> list[Any]:
-        """The values as stored (``to_sql`` for dates, times and flags; text and numbers
-        as they are, as SQLAlchemy's types leave them)."""
-        out = list(values)
-        for i in self.convert:
-            out[i] = to_sql(out[i])
-        return out
-
     def sql_all(self, rows: list[list[Any]]) -> list[list[Any]]:
         """``sql`` for each row, in order (the rows themselves when nothing converts; an
         empty value needs no conversion)."""

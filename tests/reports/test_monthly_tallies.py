@@ -4,27 +4,16 @@ month is a read of a few rows, not a count over every enquiry."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
 from sqlalchemy import text
 
+from bench.data import tallies_migration
 from csn_desk.demo.generate import create_demo
 from csn_desk.reports.figures import Figures, median_days
 from csn_desk.reports.periods import month
-from csn_desk.store import migrate
 from csn_desk.workspace import Workspace
-
-
-def _migration() -> ModuleType:
-    path = migrate.MIGRATIONS / "versions" / "0006_tallies.py"
-    spec = importlib.util.spec_from_file_location("tallies_migration", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _tables(ws: Workspace) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
@@ -51,7 +40,7 @@ def test_upgrade_backfill_equals_what_the_triggers_keep(tmp_path: Path) -> None:
             con.execute("BEGIN IMMEDIATE")
             con.execute("DELETE FROM tally_month")
             con.execute("DELETE FROM tally_client_month")
-            for sql in _migration()._backfill():
+            for sql in tallies_migration()._backfill():
                 con.execute(sql)
             con.execute("COMMIT")
         finally:
@@ -67,7 +56,7 @@ def test_the_triggers_are_the_migrations(ws: Workspace) -> None:
         names = set(s.execute(text(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tally_%'"))
             .scalars())
-    assert names == set(_migration().TRIGGERS)
+    assert names == set(tallies_migration().TRIGGERS)
 
 
 def test_median_of_the_days_histogram() -> None:
