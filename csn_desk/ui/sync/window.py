@@ -327,14 +327,18 @@ class SyncWindow(QDialog):
             return  # (a hidden table has no width yet: fitted when its tab is shown)
         table, model = self.conflicts_table, self.conflicts_model
         header, rows_header = table.horizontalHeader(), table.verticalHeader()
-        # How wide the six columns are as their text (the same hints a column sized to its
-        # contents takes).
-        model.set_compact(False)
-        needed = sum(max(header.sectionSizeHint(c), table.sizeHintForColumn(c))
-                     for c in range(len(CONFLICT_COLUMNS)))
+        # How wide the six columns would be as their one-line text (measured, not by
+        # switching the model's shape: that would reset it, and lose the chosen row).
+        cells, titles = table.fontMetrics(), header.fontMetrics()
+        room = cells.horizontalAdvance("mmm")  # a cell's margins and the grid
+        rows = [model.row_at(r) for r in range(model.rowCount())]
+        needed = sum(max([titles.horizontalAdvance(name)]
+                         + [cells.horizontalAdvance(model.full_text(row, column))
+                            for row in rows]) + room
+                     for column, name in enumerate(CONFLICT_COLUMNS))
         width = table.viewport().width()
         compact = needed > width
-        model.set_compact(compact)
+        model.set_compact(compact)  # (nothing happens when the shape stays)
         if compact:
             header.setStretchLastSection(False)
             header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -343,8 +347,7 @@ class SyncWindow(QDialog):
             rows_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             table.resizeRowsToContents()  # as the cells wrap at these widths
         else:
-            header.setStretchLastSection(True)
-            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            fit_columns(table)
             rows_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
             rows_header.resetDefaultSectionSize()
 
