@@ -46,7 +46,12 @@ from PySide6.QtWidgets import (
 from csn_desk.backup.restore import RestoreResult
 from csn_desk.errors import InvalidInput
 from csn_desk.passphrases import MIN_LENGTH, strength
-from csn_desk.ui.recovery_key import RECOVERY_HELP, RecoveryKeyPanel, recovery_sheet_html
+from csn_desk.ui.recovery_key import (
+    RECOVERY_HELP,
+    TICK_FIRST,
+    RecoveryKeyPanel,
+    recovery_sheet_html,
+)
 from csn_desk.ui.tasks import TaskRunner, TaskState
 
 __all__ = ["RECOVERY_HELP", "SetupWizard", "recovery_sheet_html", "username_problem"]
@@ -406,6 +411,8 @@ class RestorePage(QWizardPage):
         self.with_recovery.toggled.connect(self._changed)
         self.running = False
         self.done = False
+        # What stops "Restore" now (worked out once per change: it looks at the disk)
+        self.trouble: str | None = RESTORE_NEED_FILE
         self._changed()
 
     def _toggle_echo(self, shown: bool) -> None:
@@ -457,9 +464,9 @@ class RestorePage(QWizardPage):
             widget.setEnabled(not recovery and not self.running)
         for widget in (self.key_label, self.recovery):
             widget.setEnabled(recovery and not self.running)
+        self.trouble = self.current_problem()
         if not self.running:
-            trouble = self.current_problem()
-            self._say(trouble or RESTORE_READY)
+            self._say(self.trouble or RESTORE_READY)
         self.completeChanged.emit()
 
     def _say(self, text: str, *, error: bool = False) -> None:
@@ -472,7 +479,7 @@ class RestorePage(QWizardPage):
         self.problem.setAccessibleDescription(text)
 
     def isComplete(self) -> bool:  # noqa: N802
-        return not self.running and (self.done or self.current_problem() is None)
+        return not self.running and (self.done or self.trouble is None)
 
     def validatePage(self) -> bool:  # noqa: N802
         """"Restore" starts the work and stays here; the wizard moves on when it worked."""
@@ -715,8 +722,7 @@ class SetupWizard(QWizard):
             self.accept()
             return
         if self.work_page.done and not self.recovery_page.written.isChecked():
-            self.recovery_page.note.setText("Tick the box once the recovery key is written "
-                                            "down: it is shown only now.")
+            self.recovery_page.note.setText(TICK_FIRST)
             return
         if self.work_page.done:
             self.accept()
