@@ -19,7 +19,7 @@ organisation's contribution could be worked out from (see ``suppression.py``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -112,9 +112,12 @@ def publish_snapshots(ws: Workspace, months: Sequence[Period], *,
     return changed
 
 
-def network_counts(ws: Workspace, month: Period) -> NetworkCounts:
+def network_counts(ws: Workspace, month: Period, only: Collection[str] | None = None
+                   ) -> NetworkCounts:
     """The network's figures for a month: every snapshot for it in this copy, added up,
-    and each organisation's part (for the insider check of suppression)."""
+    and each organisation's part (for the insider check of suppression). With ``only``,
+    just those figures are added up (a chart's months need a dozen of tens of thousands);
+    each snapshot is still checked whole."""
     key = month.month_key
     with ws.db.read() as s:
         rows = s.execute(select(col(TallySnapshot.site_id), col(TallySnapshot.organisation_id),
@@ -130,6 +133,9 @@ def network_counts(ws: Workspace, month: Period) -> NetworkCounts:
         except InvalidInput:
             damaged += 1
             continue
+        if only is not None:
+            counts = figures.counts
+            figures = Figures({k: counts[k] for k in only if k in counts})
         parts.setdefault(site_org or claimed_org, []).append(figures)
         sites += 1
         oldest = computed if oldest is None or computed < oldest else oldest

@@ -37,7 +37,7 @@ that).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from typing import NamedTuple
@@ -161,6 +161,32 @@ def _states(sums: Sums, hidden: Mapping[str, str]) -> npt.NDArray[np.int8]:
     return state
 
 
+def _small(sums: Sums, values: Mapping[str, int], whole: npt.NDArray[np.int64],
+           insiders: Sequence[Mapping[str, int]], parts: Sequence[npt.NDArray[np.int64]]
+           ) -> tuple[dict[str, str], npt.NDArray[np.int8]]:
+    """The cells hidden before any sum is looked at, and their codes: every count of 1 to
+    4 (primary), then every count whose part not an insider's own is 1 to 4 (secondary; a
+    cell they have no part of is all others'). Worked out on the sums' arrays, then for
+    the few figures in no sum."""
+    state = np.zeros(len(whole), dtype=np.int8)
+    state[(whole >= 1) & (whole <= 4)] = _CODE[PRIMARY]
+    for own in parts:
+        rest = whole - own
+        state[(state == _SHOWN) & (own != 0) & (rest >= 1) & (rest <= 4)] = _CODE[SECONDARY]
+    names = sums.names
+    hidden = dict.fromkeys([names[i] for i in np.flatnonzero(state == 1).tolist()], PRIMARY)
+    hidden.update(dict.fromkeys(
+        [names[i] for i in np.flatnonzero(state == 2).tolist()], SECONDARY))
+    outside = values.keys() - sums.index.keys()
+    hidden.update((c, PRIMARY) for c in outside if values[c] in SMALL)
+    for offsets in insiders:
+        for c in outside:
+            theirs = offsets.get(c, 0)
+            if theirs and c not in hidden and values[c] - theirs in SMALL:
+                hidden[c] = SECONDARY
+    return hidden, state
+
+
 def _settle(sums: Sums, lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]
             ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Narrow every cell's (lowest, highest) through every sum until nothing changes: a
@@ -222,16 +248,11 @@ class _Readers:
         return out
 
 
-def _in_order(values: Mapping[str, int], sums: Sums, cells: Iterable[int]) -> list[int]:
-    """Cells in the order they first appear: the figures' own order, then the sums'."""
+def _in_order(values: Mapping[str, int], sums: Sums) -> Callable[[Iterable[int]], list[int]]:
+    """Sorts cells in the order they first appear: the figures' own order, then the sums'."""
     rank = dict(zip(values, range(len(values)), strict=True))
     names, last = sums.names, len(values)
-    return sorted(cells, key=lambda c: rank.get(names[c], last + c))
-
-
-def _readers(sums: Sums, values: Mapping[str, int], insiders: Sequence[Mapping[str, int]]
-             ) -> _Readers:
-    return _Readers(sums, sums.values_of(values), [sums.values_of(own) for own in insiders])
+    return lambda cells: sorted(cells, key=lambda c: rank.get(names[c], last + c))
 
 
 def disclosed(values: Mapping[str, int], hidden: Mapping[str, str], groups: Sequence[Group],
@@ -239,8 +260,9 @@ def disclosed(values: Mapping[str, int], hidden: Mapping[str, str], groups: Sequ
     """Hidden cells some reader can narrow to a single value of 1 or more, in the order
     the cells first appear."""
     sums = Sums(groups)
-    found = _readers(sums, values, insiders).found(_states(sums, hidden))
-    return [sums.names[c] for c in _in_order(values, sums, found)]
+    readers = _Readers(sums, sums.values_of(values), [sums.values_of(o) for o in insiders])
+    found = readers.found(_states(sums, hidden))
+    return [sums.names[c] for c in _in_order(values, sums)(found)]
 
 
 def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
@@ -249,12 +271,10 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
     out from the others (see the module notes). ``groups`` may be ``prepare``d."""
     sums = groups if isinstance(groups, Sums) else Sums(groups)
     the_groups = sums.groups
-    hidden: dict[str, str] = {c: PRIMARY for c, v in values.items() if v in SMALL}
-    for offsets in insiders:
-        for c, own in offsets.items():  # (a cell they have no part of is all others')
-            if (own and c not in hidden and (c in values or c in sums.index)
-                    and values.get(c, 0) - own in SMALL):
-                hidden[c] = SECONDARY
+    whole = sums.values_of(values)
+    parts = [sums.values_of(own) for own in insiders]
+    hidden, state = _small(sums, values, whole, insiders, parts)
+    in_order = _in_order(values, sums)
 
     def containing(c: int) -> list[Group]:
         """The sums a cell is in, in the order given."""
@@ -262,15 +282,14 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
 
     withheld: set[int] = set()
     try:
-        readers = _readers(sums, values, insiders)
-        state = _states(sums, hidden)
+        readers = _Readers(sums, whole, parts)
         for _ in range(len(sums.names) + len(values) + len(the_groups) + 1):
             found = readers.found(state)
             if not found:
                 break
             changed: list[str] = []
             touched: set[int] = set()
-            for cell in _in_order(values, sums, found):
+            for cell in in_order(found):
                 if not _protect(values, hidden, containing(cell), touched, withheld,
                                 changed):
                     # Nothing left to hide beside it: hide every row of every table.

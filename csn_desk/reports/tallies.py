@@ -214,7 +214,8 @@ def _gather(ws: Workspace, scope: str, site_id: str, periods: Sequence[Period],
         sites = [s for s, _name in organisation_sites(ws)] if ws.demo else None
         publish_snapshots(ws, [p for p in periods if p.is_month], site_ids=sites,
                           only_stale=True, progress=report)
-        found = [network_counts(ws, p) for p in periods]
+        found = [network_counts(ws, p, chart_keys() if p in needs_only else None)
+                 for p in periods]
         return ([_Counts(n.whole, tuple(n.by_organisation.values())) for n in found],
                 found[0].sites)
     # Sites' own counts are needed for a site, and as insiders when small numbers are hidden.
@@ -282,11 +283,16 @@ def _compute(ws: Workspace, period: Period, scope: str, site_id: str | None,
                    network_sites)
 
 
+def chart_keys() -> tuple[str, ...]:
+    """The figures the twelve-month chart shows: enquiries, needs, and needs by category."""
+    return (F.ENQUIRIES, F.NEEDS, *(F.key("need", c) for c in vocab("needs").codes))
+
+
 def _trend(months: Sequence[Period], by_period: Mapping[Period, _Counts],
            comparisons: Sequence[Period], masks: Sequence[Suppression] | None
            ) -> list[TrendMonth]:
     codes = vocab("needs").codes
-    need_keys = tuple(F.key("need", c) for c in codes)
+    need_keys = chart_keys()[2:]
     out = []
     for month in months:
         counts = by_period[month]
@@ -297,7 +303,7 @@ def _trend(months: Sequence[Period], by_period: Mapping[Period, _Counts],
                 # The same month as a column of the tables: hidden exactly alike.
                 mask = masks[list(comparisons).index(month)]
             else:
-                mask = suppress({k: fig.get(k, 0) for k in (F.ENQUIRIES, F.NEEDS, *need_keys)},
+                mask = suppress({k: fig.get(k, 0) for k in chart_keys()},
                                 [Group(F.NEEDS, need_keys)], counts.insiders)
         cell = T.cell_for  # the same marking rule as the tables
         out.append(TrendMonth(month, cell(fig.get(F.ENQUIRIES, 0), F.ENQUIRIES, mask),
