@@ -634,7 +634,13 @@ class SetupWizard(QWizard):
         self.runner.run_db(work, on_done=self._created, on_error=page.failed,
                            on_progress=lambda _d, _t, text: page.progress(text), owner=self)
 
+    def data_made(self) -> None:
+        """The data now exists and cannot be undone from here: Cancel goes (it would only
+        have carried on to the login, like Finish). Escape still asks for the tick first."""
+        self.setOption(QWizard.WizardOption.NoCancelButton, True)
+
     def _created(self, recovery: str) -> None:
+        self.data_made()
         self.recovery_key = recovery
         # The passphrases are not needed any more; do not keep them in the widgets.
         self.admin_page.passphrase.clear()
@@ -705,6 +711,7 @@ class SetupWizard(QWizard):
                            on_progress=page.progress, owner=self)
 
     def _restored(self, result: RestoreResult) -> None:
+        self.data_made()
         self.restored = result
         self.restore_page.succeeded()
 
@@ -715,7 +722,8 @@ class SetupWizard(QWizard):
         return self.admin_page.username.text().strip().lower()
 
     def reject(self) -> None:
-        """Cancel is refused once the data exists until the recovery key is noted."""
+        """Escape (Cancel has gone once the data exists) is refused until the recovery key
+        is noted; after that, and after a restore, it carries on to the login."""
         if self.work_page.running or self.restore_page.running:
             return
         if self.restored is not None:  # the data is in place: carry on to the login

@@ -70,6 +70,7 @@ def test_wizard_end_to_end_then_the_admin_can_sign_in(qtbot: QtBot, data_dir: Pa
                                                       runner: TaskRunner) -> None:
     wizard = _wizard(qtbot, data_dir, runner)
     _fill_site_and_admin(qtbot, wizard, starter=True)
+    assert wizard.button(QWizard.WizardButton.CancelButton).isVisible()  # nothing made yet
     _next(wizard)  # "Set up": the work runs on the task runner
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.recovery_page, timeout=60000)
     assert DataPaths(data_dir).exists()
@@ -80,7 +81,9 @@ def test_wizard_end_to_end_then_the_admin_can_sign_in(qtbot: QtBot, data_dir: Pa
 
     finish = wizard.button(QWizard.WizardButton.FinishButton)
     assert not finish.isEnabled()        # the tick is required
-    wizard.reject()                      # Cancel is refused before the tick...
+    # The data exists: no Cancel button that would only act like Finish.
+    assert not wizard.button(QWizard.WizardButton.CancelButton).isVisible()
+    wizard.reject()                      # Escape is refused before the tick...
     assert wizard.isVisible() and "Tick the box" in page.note.text()
     qtbot.mouseClick(page.copy, Qt.MouseButton.LeftButton)
     assert QApplication.clipboard().text() == key
