@@ -117,7 +117,7 @@ QPushButton {{
 QPushButton:default {{ background: {c.default_bg}; }}
 QPushButton:disabled {{ color: {c.disabled_fg}; background: {c.disabled_bg}; }}
 QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QPlainTextEdit:focus, QTextEdit:focus,
-QPushButton:focus, QListWidget:focus, QTableView:focus, QCheckBox:focus {{
+QPushButton:focus, QListWidget:focus, QTableView:focus, QCheckBox:focus, QRadioButton:focus {{
     border: 3px solid {c.focus};
 }}
 QLineEdit:focus, QComboBox:focus, QSpinBox:focus {{ padding: 2px; }}
@@ -127,8 +127,8 @@ QComboBox::drop-down {{
     border-left: 1px solid {c.border};
 }}
 QComboBox::down-arrow {{ image: url({arrow}); width: 14px; height: 14px; }}
-QCheckBox {{ border: 3px solid transparent; padding: 2px; }}
-QCheckBox::indicator {{ width: {box}px; height: {box}px; }}
+QCheckBox, QRadioButton {{ border: 3px solid transparent; padding: 2px; }}
+QCheckBox::indicator, QRadioButton::indicator {{ width: {box}px; height: {box}px; }}
 QListView::indicator {{ width: {box}px; height: {box}px; }}
 QListWidget#navigation {{ border: {b}px solid {c.border}; }}
 QListWidget#navigation::item {{ padding: 8px 12px; }}
