@@ -9,7 +9,7 @@ sets a new passphrase. There is always at least one active administrator."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,10 +209,18 @@ class UserRow:
     display_name: str
     role: str
     active: bool
+    # False when the key file holds no passphrase for them (after the database was
+    # re-encrypted, only the administrator who did it keeps one): they cannot sign in until
+    # an administrator resets their passphrase.
+    has_passphrase: bool = True
 
     @property
     def role_label(self) -> str:
         return vocab("roles").label(self.role)
+
+    @property
+    def can_sign_in(self) -> bool:
+        return self.active and self.has_passphrase
 
 
 def _require_admin(ws: Workspace) -> None:
@@ -231,16 +239,19 @@ def _user_row(ws: Workspace, username: str) -> User:
     return user
 
 
-def _row(user: User) -> UserRow:
-    return UserRow(user.id, user.username, user.display_name, user.role, user.active)
+def _row(user: User, with_passphrase: Collection[str] | None = None) -> UserRow:
+    return UserRow(user.id, user.username, user.display_name, user.role, user.active,
+                   with_passphrase is None or user.username in with_passphrase)
 
 
 def list_users(ws: Workspace) -> list[UserRow]:
-    """Every account on this computer, active ones first, then by username."""
+    """Every account on this computer, active ones first, then by username; each says
+    whether the key file holds a passphrase for them."""
     _require_admin(ws)
+    slots = set(ws.db.key_file().usernames())
     with ws.db.read() as s:
         users = s.execute(select(User)).scalars().all()
-        return sorted((_row(u) for u in users), key=lambda r: (not r.active, r.username))
+        return sorted((_row(u, slots) for u in users), key=lambda r: (not r.active, r.username))
 
 
 def _other_active_admins(ws: Workspace, user_id: str) -> int:

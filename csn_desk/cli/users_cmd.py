@@ -88,7 +88,11 @@ def read_secret(prompt: str, *, confirm: bool = False) -> str:
 
 def _line(row: UserRow) -> str:
     state = "active" if row.active else "disabled"
-    return f"{row.username:<20} {row.role_label:<28} {state:<9} {row.display_name}"
+    line = f"{row.username:<20} {row.role_label:<28} {state:<9} {row.display_name}"
+    if row.active and not row.has_passphrase:
+        line += (f"  (cannot sign in until given a new passphrase: csn-desk users reset "
+                 f"{row.username})")
+    return line
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from csn_desk.accounts import add_user, enable_user, sign_in, sign_in_with_recovery
+from csn_desk.accounts import add_user, enable_user, list_users, sign_in, sign_in_with_recovery
+from csn_desk.cli import users_cmd
 from csn_desk.cli.main import main
 from csn_desk.errors import (
     DatabaseUnreadable,
@@ -96,6 +97,13 @@ def test_rekey_keeps_every_row_and_changes_the_key(new_workspace: tuple[Workspac
         {k: v for k, v in after.items() if k != audit}
     assert set(before[audit]) < set(after[audit])
     assert _actions(ws)[-1] == ("keys:rekey", "slots removed: 1")
+    # The Users list says who cannot sign in until given a new passphrase.
+    rows = {r.username: r for r in list_users(ws)}
+    assert rows["admin"].can_sign_in and rows["admin"].has_passphrase
+    assert rows["c.worker"].active and not rows["c.worker"].has_passphrase
+    assert not rows["c.worker"].can_sign_in
+    assert "csn-desk users reset c.worker" in users_cmd._line(rows["c.worker"])
+    assert "reset" not in users_cmd._line(rows["admin"])
     ws.close()
 
     db_file = data_dir / "csn-desk.db"
@@ -114,6 +122,7 @@ def test_rekey_keeps_every_row_and_changes_the_key(new_workspace: tuple[Workspac
         assert _dump(again)["client"] == before["client"]
         assert MARKERS["family_name"] in repr(before["client"])
         enable_user(again, "c.worker", "copper-meadow-thistle-19")  # given a new passphrase
+        assert {r.username: r.can_sign_in for r in list_users(again)}["c.worker"]
     with sign_in(data_dir, "c.worker", "copper-meadow-thistle-19") as worker:
         assert worker.user.role == "counter"
     conn = connect(db_file, kf.unlock("admin", PASSPHRASE))

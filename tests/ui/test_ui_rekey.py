@@ -26,6 +26,7 @@ from csn_desk.store.engine import connect
 from csn_desk.ui import theme
 from csn_desk.ui.admin.backup_tab import BackupTab
 from csn_desk.ui.admin.keys import RekeyDialog
+from csn_desk.ui.admin.users_tab import UsersTab
 from csn_desk.ui.main_window import MainWindow
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
@@ -114,6 +115,12 @@ def test_rekey_from_the_running_main_window(
     assert not dialog.isVisible()
     assert "re-encrypted" in box.message.shown_text()
     qtbot.waitUntil(lambda: tab.loads > loads and not runner.busy, timeout=TIMEOUT)
+    users = window.pages["admin"].tab["users"]  # type: ignore[attr-defined]
+    assert isinstance(users, UsersTab)  # reloaded by itself: who can sign in has changed
+    shown = {users.model.text(users.model.row_at(i), 1): users.model.text(
+        users.model.row_at(i), 3) for i in range(users.model.rowCount())}
+    assert shown["admin"] == "Yes"
+    assert shown["j.smith"].startswith("Not yet: needs a new passphrase")
 
     tab.back_up_to(tmp_path)            # a read and a write through the new engine
     qtbot.waitUntil(lambda: tab.backups == 1, timeout=TIMEOUT)

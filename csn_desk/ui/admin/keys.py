@@ -400,3 +400,4 @@ class RecoveryKeyBox(QGroupBox):
     def _made(self, said: str) -> None:
         now = QDateTime.currentDateTime().toString("HH:mm")
         self.message.say(said.format(time=now))
+        self.runner.notify_changed("users")  # after a rekey, who can sign in has changed

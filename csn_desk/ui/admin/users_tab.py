@@ -45,8 +45,13 @@ class UsersModel(RowsTableModel):
     columns = ("Name", "Username", "Role", "Can sign in")
 
     def text(self, row: UserRow, column: int) -> str:
-        return (row.display_name, row.username, row.role_label,
-                "Yes" if row.active else "No (disabled)")[column]
+        return (row.display_name, row.username, row.role_label, sign_in_state(row))[column]
+
+
+def sign_in_state(row: UserRow) -> str:
+    if not row.active:
+        return "No (disabled)"
+    return "Yes" if row.has_passphrase else "Not yet: needs a new passphrase (Reset passphrase)"
 
 
 def _role_box(current: str | None = None) -> QComboBox:
@@ -199,6 +204,11 @@ class UsersTab(QWidget):
         outer.addWidget(scrolling(body))
         self._selected()
         self.load()
+        runner.data_changed.connect(self._on_data_changed)
+
+    def _on_data_changed(self, what: str) -> None:
+        if what in ("users", "all"):
+            self.load()
 
     def _button(self, text: str, name: str, slot: Callable[[], None]) -> QPushButton:
         button = QPushButton(text)
