@@ -2,10 +2,11 @@
 database under a new key after a suspected compromise (data-protection.md, "At rest").
 
 A new recovery key reseals only the recovery slot: the database is untouched and the old
-printed key stops working. A rekey copies the whole database, under a new random key, into a
-new file with ``sqlcipher_export``, checks it (integrity and row counts of every table), and
-only then swaps it in with the engine closed. The signed-in administrator's slot and a new
-recovery slot are sealed with the new key; other users' slots cannot be rewrapped without
+printed key stops working. A rekey holds the database alone (it is refused while another
+program has it open: that program's writes during the copy would be lost), copies it, under a
+new random key, into a new file with ``sqlcipher_export``, checks it (integrity and row
+counts of every table), and only then swaps it in. The signed-in administrator's slot and a
+new recovery slot are sealed with the new key; other users' slots cannot be rewrapped without
 their passphrases, so they are removed and an administrator gives those users new
 passphrases (``csn-desk users enable``). Their accounts stay. Audit entries carry no key
 material and no usernames, only counts."""
@@ -28,6 +29,14 @@ from csn_desk.store.keys import KdfParams, KeyFile, Slot, new_db_key, new_recove
 from csn_desk.workspace import Workspace
 
 ACTION = "keys.manage"
+_WAIT_FOR_OTHERS_MS = 2000  # how long a rekey waits for another program's work to finish
+
+
+class DatabaseInUse(CsnError):
+    def __init__(self) -> None:
+        super().__init__("Another program has the data open (the command line, a backup, or "
+                         "csn-desk signed in on another account of this computer). Close it, "
+                         "then re-encrypt again.")
 
 
 class RekeyFailed(CsnError):
@@ -65,28 +74,47 @@ def _table_counts(conn: sqlcipher3.Connection, schema: str = "main") -> dict[str
             for n in names}
 
 
-def _export(ws: Workspace, target: Path, new_key: bytes) -> dict[str, int]:
-    """Copy the live database into ``target`` under ``new_key``; returns the row counts."""
-    raw = ws.db.engine.raw_connection()
+def _hold_alone(ws: Workspace) -> sqlcipher3.Connection:
+    """This process's only connection to the database, holding it so that no other can read
+    or write until it is closed. Refused if any other connection (another process: the
+    command line, a backup) has it open, since its writes during the copy would be lost:
+    leaving WAL mode needs the database to itself. WAL comes back with the next connection
+    (``connect`` sets it), on the old file if the rekey stops, or on the new one."""
+    ws.db.engine.dispose()  # our own pooled connections (reads and writes share the pool)
+    conn = connect(ws.db.paths.database, ws.db.key)
     try:
-        dbapi = raw.driver_connection
-        assert dbapi is not None
-        dbapi.execute(f"ATTACH DATABASE ? AS rekeyed KEY \"x'{new_key.hex()}'\"",
-                      (str(target),))
+        conn.execute(f"PRAGMA busy_timeout = {_WAIT_FOR_OTHERS_MS}")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+        if str(mode).lower() != "delete":
+            raise DatabaseInUse()
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")  # taken now, and kept after COMMIT in this mode
+        conn.execute("COMMIT")
+    except sqlcipher3.OperationalError:  # "database is locked": someone else has it open
+        conn.close()
+        raise DatabaseInUse() from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _export(conn: sqlcipher3.Connection, target: Path, new_key: bytes) -> dict[str, int]:
+    """Copy the database into ``target`` under ``new_key``; returns the row counts."""
+    conn.execute(f"ATTACH DATABASE ? AS rekeyed KEY \"x'{new_key.hex()}'\"", (str(target),))
+    try:
+        conn.execute("PRAGMA rekeyed.journal_mode = OFF")
+        conn.execute("BEGIN")  # one snapshot for the copy and the counts
         try:
-            dbapi.execute("PRAGMA rekeyed.journal_mode = OFF")
-            dbapi.execute("BEGIN")  # one snapshot for the copy and the counts
-            try:
-                dbapi.execute("SELECT sqlcipher_export('rekeyed')")
-                version = dbapi.execute("PRAGMA main.user_version").fetchone()[0]
-                dbapi.execute(f"PRAGMA rekeyed.user_version = {int(version)}")
-                counts = _table_counts(dbapi)
-            finally:
-                dbapi.execute("COMMIT")
+            conn.execute("SELECT sqlcipher_export('rekeyed')")
+            version = conn.execute("PRAGMA main.user_version").fetchone()[0]
+            conn.execute(f"PRAGMA rekeyed.user_version = {int(version)}")
+            counts = _table_counts(conn)
         finally:
-            dbapi.execute("DETACH DATABASE rekeyed")
+            conn.execute("COMMIT")
     finally:
-        raw.close()
+        conn.execute("DETACH DATABASE rekeyed")
     with open(target, "rb+") as f:
         os.fsync(f.fileno())
     return counts
@@ -121,26 +149,32 @@ def rekey(ws: Workspace, passphrase: str, *, kdf: KdfParams | None = None) -> Re
     old = ws.db.key_file()
     removed = tuple(n for n in old.usernames() if n != ws.user.username)
     try:
-        counts = _export(ws, new_file, new_key)
+        alone = _hold_alone(ws)
+    except BaseException:
+        new_file.unlink(missing_ok=True)
+        raise
+    try:
+        counts = _export(alone, new_file, new_key)
         _verify(new_file, new_key, counts)
         params = kdf or keys_module.DEFAULT_KDF
         fresh = KeyFile(pending_keys)
         fresh.slots[ws.user.username] = Slot.seal(ws.user.username, passphrase.encode(),
                                                   new_key, params)
         fresh.set_recovery(recovery, new_key, params)  # saves to the pending path
+        # The swap. The old file's WAL was emptied and left, so nothing can be replayed
+        # onto the new file; it is closed first (Windows cannot replace an open file). A
+        # program opening the old file in the moment between cannot write to it after
+        # (SQLite refuses writes to a replaced file) and is refused on Windows.
+        alone.close()
+        try:
+            os.replace(new_file, db_file)
+        except OSError:
+            raise DatabaseInUse() from None
     except BaseException:
+        alone.close()
         for f in (new_file, pending_keys):
             f.unlink(missing_ok=True)
         raise
-    # The swap: no connection may be open on the old file, and its WAL must be empty so it
-    # can never be replayed onto the new file.
-    ws.db.engine.dispose()
-    conn = connect(db_file, ws.db.key)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
-    os.replace(new_file, db_file)
     for side in (db_file.with_name(db_file.name + "-wal"),
                  db_file.with_name(db_file.name + "-shm")):
         side.unlink(missing_ok=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from csn_desk.errors import (
     UnknownUser,
     WrongPassphrase,
 )
-from csn_desk.protection.keys_admin import new_recovery, rekey
+from csn_desk.protection.keys_admin import DatabaseInUse, new_recovery, rekey
 from csn_desk.store.engine import connect
 from csn_desk.store.keys import KeyFile
 from csn_desk.store.models import AuditEvent
@@ -188,3 +190,49 @@ def test_a_rekey_cut_off_between_the_two_renames_is_finished_at_next_open(
     assert not (data_dir / "csn-desk.keys.rekey").exists()
     assert after["client"] == before["client"]
     assert after["enquiry"] == before["enquiry"]
+
+
+_HOLDER = """
+import sys
+from pathlib import Path
+from csn_desk.store.engine import connect
+conn = connect(Path(sys.argv[1]), bytes.fromhex(sys.stdin.readline().strip()))
+conn.execute("SELECT count(*) FROM user").fetchone()
+print("open", flush=True)
+sys.stdin.readline()  # holds the database open until told
+conn.close()
+"""
+
+
+def test_rekey_is_refused_while_another_program_has_the_database_open(
+        new_workspace: tuple[Workspace, str], data_dir: Path) -> None:
+    """Writes another process made during the copy would be lost: the rekey refuses, and
+    changes nothing, until that program has closed the database."""
+    ws, _recovery = new_workspace
+    make_person(ws)
+    old_key, before = ws.db.key, _dump(ws)
+    keys_before = (data_dir / "csn-desk.keys").read_bytes()
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(ws.db.paths.database)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdin is not None and holder.stdout is not None
+        holder.stdin.write(old_key.hex() + "\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(DatabaseInUse, match="Another program has the data open"):
+            rekey(ws, PASSPHRASE)
+        assert ws.db.key == old_key and _dump(ws) == before  # nothing changed...
+        assert (data_dir / "csn-desk.keys").read_bytes() == keys_before
+        assert not list(data_dir.glob("*.rekey*"))
+        make_person(ws)  # ...and the workspace still reads and writes
+        holder.stdin.write("close\n")
+        holder.stdin.flush()
+        assert holder.wait(timeout=30) == 0
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    result = rekey(ws, PASSPHRASE)  # alone now: it goes ahead
+    assert ws.db.key != old_key and result.removed_users == ()
+    ws.close()
+    with sign_in(data_dir, "admin", PASSPHRASE) as again:
+        assert len(_dump(again)["client"]) == 2 * len(before["client"])  # both make_person
