@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from csn_desk.accounts import change_own_passphrase
+from csn_desk.ui.messages import show_message
 from csn_desk.ui.passphrase_fields import NOTHING_TYPED, PassphraseFields, secret_field
 from csn_desk.ui.tasks import TaskRunner, TaskState
 from csn_desk.workspace import Workspace
@@ -121,12 +122,7 @@ class ChangePassphraseDialog(QDialog):
         self.ok.setEnabled(trouble is None)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        name = "errorMessage" if error else ""
-        if self.message.objectName() != name:
-            self.message.setObjectName(name)
-            self.message.setStyleSheet("/* restyle */")
-        self.message.setText(text)
-        self.message.setAccessibleName(text)
+        show_message(self.message, text, error=error)
         if self.isVisible():
             QTimer.singleShot(0, self, self.fit)
 

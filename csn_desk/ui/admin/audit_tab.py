@@ -35,7 +35,8 @@ from csn_desk.protection.audit_log import (
 )
 from csn_desk.store.audit_chain import ChainReport
 from csn_desk.timefmt import uk_datetime
-from csn_desk.ui.admin.common import ButtonRow, MessageLine, scrolling, tab_layout
+from csn_desk.ui.admin.common import ButtonRow, scrolling, tab_layout
+from csn_desk.ui.messages import MessageLine
 from csn_desk.ui.rows_model import RowsTableModel, rows_table
 from csn_desk.ui.sync.window import fit_columns
 from csn_desk.ui.tasks import TaskRunner

@@ -39,8 +39,9 @@ from csn_desk.protection.retention import (
     set_period,
 )
 from csn_desk.timefmt import uk_datetime
-from csn_desk.ui.admin.common import ButtonRow, MessageLine, scrolling, tab_layout
+from csn_desk.ui.admin.common import ButtonRow, scrolling, tab_layout
 from csn_desk.ui.admin.keys import RecoveryKeyBox
+from csn_desk.ui.messages import MessageLine
 from csn_desk.ui.tasks import TaskRunner, TaskState
 from csn_desk.workspace import Workspace
 

@@ -1,46 +1,11 @@
-"""Small pieces every Admin tab uses: an inline message line and a scrolling tab body."""
+"""Small pieces every Admin tab uses: a scrolling tab body and a row of buttons (the
+message line is ``csn_desk.ui.messages.MessageLine``)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
-
-
-class MessageLine(QLabel):
-    """One line under a form: what happened, or what to fix (styled as an error, with the
-    word "Not saved" or similar in the text, never by colour alone)."""
-
-    def __init__(self) -> None:
-        super().__init__("")
-        self.setWordWrap(True)
-        self.setVisible(False)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-    def say(self, text: str, *, error: bool = False) -> None:
-        self.setObjectName("errorMessage" if error else "")
-        # Restyle for the new object name (an empty style sheet would not re-apply the
-        # padding; any non-empty one does).
-        self.setStyleSheet("/* restyle */")
-        self.setText(text)
-        self.setAccessibleName(text)
-        self.setVisible(bool(text))
-        if text:  # scrolled into view once the layout has made room for it
-            QTimer.singleShot(0, self, self._into_view)
-
-    def _into_view(self) -> None:
-        parent = self.parentWidget()
-        while parent is not None and not isinstance(parent, QScrollArea):
-            parent = parent.parentWidget()
-        if parent is not None and self.isVisible():
-            parent.ensureWidgetVisible(self)
-
-    def shown_text(self) -> str:
-        return "" if self.isHidden() else self.text()
-
-    @property
-    def is_error(self) -> bool:
-        return self.objectName() == "errorMessage" and not self.isHidden()
+from PySide6.QtWidgets import QBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 
 def scrolling(body: QWidget) -> QScrollArea:

@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 from csn_desk.errors import InvalidInput, WrongPassphrase
 from csn_desk.protection.keys_admin import RekeyResult, new_recovery, rekey
 from csn_desk.protection.roles import can
-from csn_desk.ui.admin.common import ButtonRow, MessageLine
+from csn_desk.ui.admin.common import ButtonRow
+from csn_desk.ui.messages import MessageLine, show_message
 from csn_desk.ui.passphrase_fields import secret_field
 from csn_desk.ui.recovery_key import RecoveryKeyPanel
 from csn_desk.ui.tasks import TaskRunner, TaskState
@@ -256,12 +257,7 @@ class KeyDialog(QDialog):
             self.reject()
 
     def _status(self, text: str, *, error: bool = False) -> None:
-        name = "errorMessage" if error else ""
-        if self.status.objectName() != name:
-            self.status.setObjectName(name)
-            self.status.setStyleSheet("/* restyle */")
-        self.status.setText(text)
-        self.status.setAccessibleName(text)
+        show_message(self.status, text, error=error)
         self.status.show()
         QTimer.singleShot(0, self, self.fit)
 

@@ -37,9 +37,10 @@ from csn_desk.documents.templates import (
     save_template,
 )
 from csn_desk.errors import CsnError
-from csn_desk.ui.admin.common import ButtonRow, MessageLine, scrolling, tab_layout
+from csn_desk.ui.admin.common import ButtonRow, scrolling, tab_layout
 from csn_desk.ui.admin.data import sample_letter
 from csn_desk.ui.documents.preview import Prepared, PreviewDialog, open_preview
+from csn_desk.ui.messages import MessageLine, confirm
 from csn_desk.ui.tasks import TaskRunner, TaskState
 from csn_desk.workspace import Workspace
 
@@ -346,18 +347,12 @@ class LettersTab(QWidget):
         if self.kind is None or self._busy:
             return
         label = self.views[self.kind].label
-        box = QMessageBox(QMessageBox.Icon.Question, "Restore the default letter",
-                          f"Go back to the default {label.lower()}? Your organisation's "
-                          "changes to it will be lost, on every site.",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.button(QMessageBox.StandardButton.Yes).setText("&Restore default")
-        box.button(QMessageBox.StandardButton.No).setText("&Keep my changes")
         kind = self.kind
-        box.accepted.connect(lambda: self.restore(kind))
-        box.finished.connect(box.deleteLater)
-        self.confirm_box = box
-        box.open()
+        self.confirm_box = confirm(
+            self, "Restore the default letter",
+            f"Go back to the default {label.lower()}? Your organisation's changes to it will "
+            "be lost, on every site.", "&Restore default", "&Keep my changes",
+            lambda: self.restore(kind))
 
     def restore(self, kind: str) -> None:
         """Restore the default for ``kind`` (after the user confirmed)."""

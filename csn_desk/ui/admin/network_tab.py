@@ -40,7 +40,8 @@ from csn_desk.sync.network import (
     remove_site,
     request_join,
 )
-from csn_desk.ui.admin.common import ButtonRow, MessageLine, scrolling, tab_layout
+from csn_desk.ui.admin.common import ButtonRow, scrolling, tab_layout
+from csn_desk.ui.messages import MessageLine, confirm
 from csn_desk.ui.rows_model import RowsTableModel, rows_table
 from csn_desk.ui.sync.data import NetworkView, fingerprints_match, load_network_view
 from csn_desk.ui.sync.window import fit_columns
@@ -441,19 +442,13 @@ class NetworkTab(QWidget):
         site = self.chosen_site()
         if site is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, "Remove a site",
-                          f"Remove {site.name} from the network? A new set of keys starts "
-                          "that it never gets, so it can read nothing written from now on. "
-                          "What it already holds stays on its computer.",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.button(QMessageBox.StandardButton.Yes).setText("&Remove the site")
-        box.button(QMessageBox.StandardButton.No).setText("&Keep it")
         site_id = site.site_id
-        box.accepted.connect(lambda: self.remove(site_id))
-        box.finished.connect(box.deleteLater)
-        self.confirm_box = box
-        box.open()
+        self.confirm_box = confirm(
+            self, "Remove a site",
+            f"Remove {site.name} from the network? A new set of keys starts that it never "
+            "gets, so it can read nothing written from now on. What it already holds stays "
+            "on its computer.", "&Remove the site", "&Keep it",
+            lambda: self.remove(site_id), warning=True)
 
     def remove(self, site_id: str) -> None:
         ws = self.ws

@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 
 from csn_desk.documents.settings import PrintSettings, load_print_settings, save_print_settings
 from csn_desk.errors import CsnError
-from csn_desk.ui.admin.common import ButtonRow, MessageLine, scrolling, tab_layout
+from csn_desk.ui.admin.common import ButtonRow, scrolling, tab_layout
+from csn_desk.ui.messages import MessageLine
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
 

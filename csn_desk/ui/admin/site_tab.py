@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from csn_desk.sites import EDITABLE, SiteDetails, site_details, update_site_details
-from csn_desk.ui.admin.common import MessageLine, scrolling, tab_layout
+from csn_desk.ui.admin.common import scrolling, tab_layout
+from csn_desk.ui.messages import MessageLine
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
 

@@ -32,7 +32,8 @@ from csn_desk.accounts import (
     list_users,
     reset_passphrase,
 )
-from csn_desk.ui.admin.common import ButtonRow, MessageLine, scrolling, tab_layout
+from csn_desk.ui.admin.common import ButtonRow, scrolling, tab_layout
+from csn_desk.ui.messages import MessageLine
 from csn_desk.ui.passphrase_fields import PassphraseFields, secret_field
 from csn_desk.ui.rows_model import RowsTableModel, rows_table
 from csn_desk.ui.sync.window import fit_columns

@@ -34,6 +34,7 @@ from csn_desk.consents import (
     withdraw_consent,
 )
 from csn_desk.ui.clients.data import consent_text
+from csn_desk.ui.messages import show_message
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
@@ -217,8 +218,5 @@ class ConsentsPanel(QWidget):
         self._say(f"Not recorded. {sentence}", error=True)
 
     def _say(self, text: str, *, error: bool) -> None:
-        self.message.setObjectName("errorMessage" if error else "")
-        self.message.setStyleSheet("")  # re-polish for the object name change
-        self.message.setText(text)
-        self.message.setAccessibleName(text)
+        show_message(self.message, text, error=error)
         self.message.setVisible(True)

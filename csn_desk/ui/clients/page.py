@@ -45,6 +45,7 @@ from csn_desk.ui.clients.details_form import DetailsForm
 from csn_desk.ui.clients.history_view import history_html
 from csn_desk.ui.clients.model import ClientTableModel
 from csn_desk.ui.clients.rights_panel import RightsPanel
+from csn_desk.ui.messages import show_message
 from csn_desk.ui.rows_model import rows_table
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
@@ -519,7 +520,5 @@ class ClientsPage(QWidget):
         self._say("Nothing was saved.", True)
 
     def _say(self, text: str, error: bool) -> None:
-        self.message.setObjectName("errorMessage" if error else "")
-        self.message.setStyleSheet("")
-        self.message.setText(text)
+        show_message(self.message, text, error=error)
         self.message.setVisible(True)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLayout,
     QLayoutItem,
     QPushButton,
@@ -76,26 +75,6 @@ def show_time(value: time | None) -> str:
 
 def show_date(value: date | None) -> str:
     return f"{value.day:02d}/{value.month:02d}/{value.year}" if value is not None else ""
-
-
-class MessageLine(QLabel):
-    """One line under a form: what happened, or what to fix (an error says so in words)."""
-
-    def __init__(self) -> None:
-        super().__init__("")
-        self.setWordWrap(True)
-        self.setVisible(False)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-    def say(self, text: str, *, error: bool = False) -> None:
-        self.setObjectName("errorMessage" if error else "")
-        self.setStyleSheet("/* restyle */")  # re-apply the app style for the new name
-        self.setText(text)
-        self.setAccessibleName(text)
-        self.setVisible(bool(text))
-
-    def shown_text(self) -> str:
-        return "" if self.isHidden() else self.text()
 
 
 class ListEditor(QWidget):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from csn_desk.directory.export import ExportResult, export_directory
-from csn_desk.ui.directory.common import MessageLine
+from csn_desk.ui.messages import MessageLine
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
 

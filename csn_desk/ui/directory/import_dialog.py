@@ -40,7 +40,8 @@ from csn_desk.directory.oruk_import import (
 )
 from csn_desk.directory.oruk_validate import Entries
 from csn_desk.directory.safe_read import FileRefused, read_limited
-from csn_desk.ui.directory.common import FlowLayout, MessageLine
+from csn_desk.ui.directory.common import FlowLayout
+from csn_desk.ui.messages import MessageLine
 from csn_desk.ui.tasks import Task, TaskRunner
 from csn_desk.workspace import Workspace
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 
 from csn_desk.directory.details import ServiceDetails, service_details
 from csn_desk.directory.merge import MergeResult, merge_services
-from csn_desk.ui.directory.common import MessageLine
 from csn_desk.ui.directory.panel import details_html
+from csn_desk.ui.messages import MessageLine
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
 

@@ -24,7 +24,7 @@ from csn_desk.directory.duplicates import (
 )
 from csn_desk.directory.inputs import OrganisationInput
 from csn_desk.directory.upsert import save_organisation
-from csn_desk.ui.directory.common import MessageLine
+from csn_desk.ui.messages import MessageLine
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
 

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
 
 from csn_desk.directory.permissions import can_edit
 from csn_desk.directory.review import ReviewItem, mark_checked, review_list
-from csn_desk.ui.directory.common import FlowLayout, MessageLine, show_date
+from csn_desk.ui.directory.common import FlowLayout, show_date
+from csn_desk.ui.messages import MessageLine
 from csn_desk.ui.rows_model import RowsTableModel, rows_table
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace

@@ -48,7 +48,6 @@ from csn_desk.postcodes import district
 from csn_desk.ui.directory.common import (
     CellProblem,
     ListEditor,
-    MessageLine,
     parse_amount,
     parse_date,
     parse_time,
@@ -56,6 +55,7 @@ from csn_desk.ui.directory.common import (
     show_date,
     show_time,
 )
+from csn_desk.ui.messages import MessageLine
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace

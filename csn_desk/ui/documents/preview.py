@@ -40,6 +40,7 @@ from csn_desk.documents.log import save_pdf
 from csn_desk.errors import CsnError
 from csn_desk.ui import settings
 from csn_desk.ui.documents.printing import load_pdf, prepare_printer, print_pdf
+from csn_desk.ui.messages import show_message
 from csn_desk.ui.tasks import Task, TaskRunner, TaskState
 
 ZOOM_STEP = 1.25
@@ -549,12 +550,7 @@ class PreviewDialog(QDialog):
                                    and (self.prepared is not None or not self._busy))
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.message.setObjectName("errorMessage" if error else "")
-        # Restyle for the new object name (an empty style sheet would not re-apply the
-        # padding; any non-empty one does).
-        self.message.setStyleSheet("/* restyle */")
-        self.message.setText(text)
-        self.message.setAccessibleName(text.replace("\n", " "))
+        show_message(self.message, text, error=error)
         self.message_area.setVisible(bool(text))
         self._fit_message()
 

@@ -52,6 +52,7 @@ from csn_desk.ui.followups.model import (
     person_text,
     service_text,
 )
+from csn_desk.ui.messages import show_message
 from csn_desk.ui.rows_model import rows_table
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.vocab import vocab
@@ -505,7 +506,5 @@ class FollowUpsPage(QWidget):
         self._say(f"The outcome was not recorded. {sentence}", error=True)
 
     def _say(self, text: str, *, error: bool) -> None:
-        self.message.setObjectName("errorMessage" if error else "")
-        self.message.setStyleSheet("")  # re-polish for the object name change
-        self.message.setText(text)
+        show_message(self.message, text, error=error)
         self.message.setVisible(True)

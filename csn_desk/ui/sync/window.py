@@ -35,7 +35,7 @@ from csn_desk.sync.service import (
     resume_site,
 )
 from csn_desk.timefmt import uk_datetime
-from csn_desk.ui.admin.common import MessageLine
+from csn_desk.ui.messages import MessageLine, confirm
 from csn_desk.ui.rows_model import RowsTableModel, rows_table
 from csn_desk.ui.sync.controller import (
     INTERVAL_CHOICES,
@@ -464,19 +464,13 @@ class SyncWindow(QDialog):
         entry = self.chosen_conflict()
         if entry is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Restore the other value",
-                          f"Put back \"{value_text(entry.lost_value)}\" in place of "
-                          f"\"{value_text(entry.kept_value)}\"? It becomes a new edit here "
-                          "and goes to every site with the next sync.",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.button(QMessageBox.StandardButton.Yes).setText("&Restore the other value")
-        box.button(QMessageBox.StandardButton.No).setText("&Keep the current value")
         conflict_id = entry.id
-        box.accepted.connect(lambda: self.restore(conflict_id))
-        box.finished.connect(box.deleteLater)
-        self.confirm_box = box
-        box.open()
+        self.confirm_box = confirm(
+            self, "Restore the other value",
+            f"Put back \"{value_text(entry.lost_value)}\" in place of "
+            f"\"{value_text(entry.kept_value)}\"? It becomes a new edit here and goes to every "
+            "site with the next sync.", "&Restore the other value", "&Keep the current value",
+            lambda: self.restore(conflict_id))
 
     def restore(self, conflict_id: int) -> None:
         """Put the losing value back (after the user confirmed)."""
@@ -511,19 +505,12 @@ class SyncWindow(QDialog):
         row = self.chosen_paused()
         if row is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Resume the site",
-                          f"Take changes from {row.name} again? Only do this once you know "
-                          "why it was paused (for example, a copied install has been "
-                          "switched off).",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.button(QMessageBox.StandardButton.Yes).setText("&Resume")
-        box.button(QMessageBox.StandardButton.No).setText("&Leave it paused")
         site_id = row.site_id
-        box.accepted.connect(lambda: self.resume(site_id))
-        box.finished.connect(box.deleteLater)
-        self.confirm_box = box
-        box.open()
+        self.confirm_box = confirm(
+            self, "Resume the site",
+            f"Take changes from {row.name} again? Only do this once you know why it was "
+            "paused (for example, a copied install has been switched off).", "&Resume",
+            "&Leave it paused", lambda: self.resume(site_id))
 
     def resume(self, site_id: str) -> None:
         ws = self.ws
