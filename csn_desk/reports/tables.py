@@ -216,13 +216,19 @@ def _vocab_table(present: Present, key: str, title: str, dimension: str,
 
 def _ordered(columns: Sequence[Mapping[str, int]], present: Present, dimension: str,
              label: dict[str, str], by_size: bool) -> list[str]:
+    """Codes by label, ties by code; with ``by_size``, largest first (in the first column),
+    ties by label. Sorted in stable passes with plain keys (quicker than comparing tuples
+    of tens of thousands of services, most of them tied on a small count)."""
     codes = present.get(dimension, [])
     first = columns[0] if columns else {}
     prefix = dimension + ":"
+    lower = {c: label[c].lower() for c in codes}
+    out = sorted(codes)
+    out.sort(key=lower.__getitem__)
     if by_size:
-        return [c for _n, _l, c in sorted(
-            [(-first.get(prefix + c, 0), label[c].lower(), c) for c in codes])]
-    return [c for _l, c in sorted([(label[c].lower(), c) for c in codes])]
+        count = {c: first.get(prefix + c, 0) for c in codes}
+        out.sort(key=count.__getitem__, reverse=True)  # (reverse keeps ties in order)
+    return out
 
 
 def specs(columns: Sequence[Mapping[str, int]], labels: Labels, *,
