@@ -102,27 +102,31 @@ class Sums:
 
     def __init__(self, groups: Sequence[Group]) -> None:
         self.groups = list(groups)
-        self.names = list(dict.fromkeys(
-            c for g in self.groups for c in (g.total, *g.members)))
+        self.names = list(dict.fromkeys(chain.from_iterable(
+            (g.total, *g.members) for g in self.groups)))
         index = {c: i for i, c in enumerate(self.names)}
         self.index = index
-        self.totals = [index[g.total] for g in self.groups]
-        self.members = [tuple(dict.fromkeys([index[m] for m in g.members]))
-                        for g in self.groups]
-        self.member_of: list[list[int]] = [[] for _ in self.names]
-        self.total_of: list[list[int]] = [[] for _ in self.names]
-        for gi, (t, ms) in enumerate(zip(self.totals, self.members, strict=True)):
-            self.total_of[t].append(gi)
-            for m in ms:
-                self.member_of[m].append(gi)
-        self.size_of = [len(ms) for ms in self.members]
-        sizes = np.array(self.size_of, dtype=np.int64)
+        at = index.__getitem__
+        self.totals = list(map(at, [g.total for g in self.groups]))
+        # Each sum's members once (a member listed twice is still one cell of the sum).
+        members = [ms if len(set(ms)) == len(ms) else tuple(dict.fromkeys(ms))
+                   for ms in (g.members for g in self.groups)]
+        sizes = np.fromiter(map(len, members), dtype=np.int64, count=len(members))
+        self.size_of = sizes.tolist()
         self.cell_total = np.array(self.totals, dtype=np.int64)
-        self.cell_member = np.fromiter(chain.from_iterable(self.members), dtype=np.int64,
+        self.cell_member = np.fromiter(map(at, chain.from_iterable(members)), dtype=np.int64,
                                        count=int(sizes.sum()))
         self.sum_of_member = np.repeat(np.arange(len(self.groups), dtype=np.int64), sizes)
         self.starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
         self.empty = sizes == 0
+        # The sums each cell is in, as a member and as a total: positions sorted by cell.
+        self._in = _by_cell(self.cell_member, self.sum_of_member, len(self.names))
+        self._total_in = _by_cell(self.cell_total, np.arange(len(self.groups), dtype=np.int64),
+                                  len(self.names))
+
+    def containing(self, cell: int) -> list[int]:
+        """The sums ``cell`` is in (as a member or as their total), in the order given."""
+        return sorted({*self._in(cell), *self._total_in(cell)})
 
     def values_of(self, values: Mapping[str, int]) -> npt.NDArray[np.int64]:
         return np.fromiter(map(values.get, self.names, repeat(0)), dtype=np.int64,
@@ -135,6 +139,17 @@ class Sums:
         out = np.add.reduceat(per_member, np.minimum(self.starts, len(per_member) - 1))
         out[self.empty] = 0  # (reduceat gives the next sum's first member for an empty one)
         return out
+
+
+def _by_cell(cells: npt.NDArray[np.int64], sums: npt.NDArray[np.int64], n: int
+             ) -> Callable[[int], list[int]]:
+    """For each cell, the ``sums`` beside its entries in ``cells`` (a look-up made once)."""
+    order = np.argsort(cells, kind="stable")
+    grouped = sums[order]
+    counts = np.bincount(cells, minlength=n)
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    return lambda cell: grouped[starts[cell]:ends[cell]].tolist()
 
 
 def prepare(groups: Sequence[Group]) -> Sums:
@@ -277,8 +292,7 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
     in_order = _in_order(values, sums)
 
     def containing(c: int) -> list[Group]:
-        """The sums a cell is in, in the order given."""
-        return [the_groups[g] for g in sorted({*sums.total_of[c], *sums.member_of[c]})]
+        return [the_groups[g] for g in sums.containing(c)]
 
     withheld: set[int] = set()
     try:
