@@ -50,7 +50,11 @@ SECONDARY = "secondary"  # shown as "*"
 WITHHELD = "withheld"  # shown as "*", the whole table's rows hidden
 SMALL = range(1, 5)
 INF = 10**12  # "no upper bound" (larger than any real count, safe to add up)
-_ROUNDS = 10_000  # rounds of narrowing allowed before giving up safely (all withheld)
+_ROUNDS = 1_000  # rounds of narrowing allowed before giving up safely (all withheld)
+# Figures adding up to this or more are not counts of people (a damaged or hostile snapshot):
+# everything is withheld. Below it, no bound worked out from real counts comes near INF // 2,
+# so "no upper bound" and a real bound are never confused.
+_ABSURD = INF // 4
 
 
 class Group(NamedTuple):
@@ -117,7 +121,7 @@ class Sums:
         self.cell_member = np.fromiter(map(at, chain.from_iterable(members)), dtype=np.int64,
                                        count=int(sizes.sum()))
         self.sum_of_member = np.repeat(np.arange(len(self.groups), dtype=np.int64), sizes)
-        self.starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+        self.starts = np.cumsum(sizes) - sizes  # where each sum's members begin
         self.empty = sizes == 0
         # The sums each cell is in, as a member and as a total: positions sorted by cell.
         self._in = _by_cell(self.cell_member, self.sum_of_member, len(self.names))
@@ -134,10 +138,12 @@ class Sums:
 
     def add_up(self, per_member: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Each sum of ``per_member`` (one value per membership, in the sums' order)."""
-        if not len(per_member):
-            return np.zeros(len(self.groups), dtype=np.int64)
-        out = np.add.reduceat(per_member, np.minimum(self.starts, len(per_member) - 1))
-        out[self.empty] = 0  # (reduceat gives the next sum's first member for an empty one)
+        if not len(self.starts):
+            return np.zeros(0, dtype=np.int64)
+        # A 0 after the last member: an empty sum at the end starts there (reduceat would
+        # otherwise have to be given an earlier start, cutting the sum before it short).
+        out = np.add.reduceat(np.append(per_member, 0), self.starts)
+        out[self.empty] = 0  # (reduceat gives an empty sum the value at its start)
         return out
 
 
@@ -159,7 +165,8 @@ def prepare(groups: Sequence[Group]) -> Sums:
 
 
 class _NoFixpoint(Exception):
-    """The bounds did not settle within ``_ROUNDS`` (never seen; handled safely)."""
+    """The bounds did not settle within ``_ROUNDS``, or the figures do not add up (never
+    seen in a real report; handled safely by withholding everything)."""
 
 
 _SHOWN, _CODE = 0, {PRIMARY: 1, SECONDARY: 2, WITHHELD: 3}
@@ -222,6 +229,8 @@ def _settle(sums: Sums, lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]
         np.maximum.at(new_lo, member, t_lo[of] - (s_hi[of] - m_hi))
         np.minimum.at(new_hi, member, t_hi[of] - (s_lo[of] - m_lo))
         new_hi[new_hi >= INF // 2] = INF
+        if (new_lo > new_hi).any():  # the figures do not add up (damaged): no safe answer
+            raise _NoFixpoint
         if np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi):
             return lo, hi
         lo, hi = new_lo, new_hi
@@ -295,6 +304,8 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
         return [the_groups[g] for g in sums.containing(c)]
 
     withheld: set[int] = set()
+    if int(whole.sum()) >= _ABSURD or any(int(p.sum()) >= _ABSURD for p in parts):
+        return _withhold_all(the_groups, hidden)
     try:
         readers = _Readers(sums, whole, parts)
         for _ in range(len(sums.names) + len(values) + len(the_groups) + 1):

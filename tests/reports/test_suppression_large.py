@@ -298,3 +298,39 @@ def test_the_same_cells_hidden_as_the_plain_version_in_referral_tables(seed: int
     # The same sums made ready once give the same answer.
     assert suppress(values, suppression.prepare(groups), sites).hidden == plain.suppress(
         values, groups, sites)
+
+
+# -- sums with no members, absurd and inconsistent figures -----------------------------------
+def test_an_empty_sum_last_does_not_cut_short_the_sum_before_it() -> None:
+    """Array sums once read the members of the sum before a trailing empty one one short,
+    and missed that B = T - A."""
+    groups = [Group("T", ("A", "B")), Group("U", ())]
+    values = {"T": 20, "A": 7, "B": 13}
+    assert suppression.disclosed(values, {"B": SECONDARY}, groups) == plain.disclosed(
+        values, {"B": SECONDARY}, groups) == ["B"]
+    groups = [Group("U", ()), Group("T", ("A", "B", "C")), Group("V", ())]
+    values = {"T": 23, "A": 7, "B": 13, "C": 3}
+    assert suppress(values, groups).hidden == plain.suppress(values, groups) == {
+        "C": PRIMARY, "A": SECONDARY}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(), st.data())
+def test_empty_sums_anywhere_change_nothing(table: tuple[dict[str, int], list[Group]],
+                                            data: st.DataObject) -> None:
+    values, groups = table
+    with_empty = list(groups)
+    for i in range(data.draw(st.integers(1, 3), label="empty sums")):
+        at = data.draw(st.integers(0, len(with_empty)), label=f"where {i}")
+        with_empty.insert(at, Group(f"empty_{i}", ()))
+    assert suppress(values, with_empty).hidden == plain.suppress(values, with_empty)
+
+
+def test_absurd_or_inconsistent_figures_are_all_withheld() -> None:
+    """Counts no place could have (a damaged or hostile snapshot) and figures that do not
+    add up have no safe answer: every row is hidden."""
+    groups = [Group("T", ("A", "X"))]
+    absurd = suppress({"T": 6 * 10**11 + 10, "A": 6 * 10**11, "X": 10}, groups).hidden
+    assert absurd == {"A": WITHHELD, "X": WITHHELD}
+    broken = suppress({"T": 30, "A": 3, "X": 12}, groups).hidden  # 3 + 12 is not 30
+    assert broken == {"A": WITHHELD, "X": WITHHELD}
