@@ -239,9 +239,9 @@ def _user_row(ws: Workspace, username: str) -> User:
     return user
 
 
-def _row(user: User, with_passphrase: Collection[str] | None = None) -> UserRow:
+def _row(user: User, with_passphrase: Collection[str]) -> UserRow:
     return UserRow(user.id, user.username, user.display_name, user.role, user.active,
-                   with_passphrase is None or user.username in with_passphrase)
+                   user.username in with_passphrase)
 
 
 def list_users(ws: Workspace) -> list[UserRow]:
@@ -282,7 +282,7 @@ def disable_user(ws: Workspace, username: str) -> UserRow:
             w.update(w.session.merge(user), active=False)
             w.event("users:disable", entity="user", entity_id=user.id)
     ws.db.key_file().remove_user(user.username)
-    return _row(_user_row(ws, username))
+    return _row(_user_row(ws, username), ws.db.key_file().usernames())
 
 
 def enable_user(ws: Workspace, username: str, new_passphrase: str, *,
@@ -297,7 +297,7 @@ def enable_user(ws: Workspace, username: str, new_passphrase: str, *,
         if not user.active:
             w.update(w.session.merge(user), active=True)
         w.event("users:enable", entity="user", entity_id=user.id)
-    return _row(_user_row(ws, username))
+    return _row(_user_row(ws, username), ws.db.key_file().usernames())
 
 
 def change_role(ws: Workspace, username: str, role: str) -> UserRow:
@@ -311,7 +311,7 @@ def change_role(ws: Workspace, username: str, role: str) -> UserRow:
         with ws.db.write(ws.actor) as w:
             w.update(w.session.merge(user), role=role)
             w.event("users:role", entity="user", entity_id=user.id, detail=role)
-    return _row(_user_row(ws, username))
+    return _row(_user_row(ws, username), ws.db.key_file().usernames())
 
 
 def reset_passphrase(ws: Workspace, username: str, recovery_key: str, new_passphrase: str, *,

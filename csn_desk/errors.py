@@ -65,6 +65,14 @@ class DatabaseUnreadable(CsnError):
         )
 
 
+class DatabaseBusy(CsnError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The data is in use by another program right now (for example, an administrator "
+            "re-encrypting it). Wait a minute and try again; nothing has been changed."
+        )
+
+
 class WeakPassphrase(CsnError):
     pass
 

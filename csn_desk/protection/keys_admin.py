@@ -20,9 +20,10 @@ from pathlib import Path
 
 import sqlcipher3
 
-from csn_desk.errors import CsnError, InvalidInput
+from csn_desk.errors import CsnError, DatabaseBusy, InvalidInput
 from csn_desk.protection.roles import require
 from csn_desk.store import keys as keys_module
+from csn_desk.store.atomic import fsync_dir
 from csn_desk.store.database import finish_interrupted_rekey, rekey_files
 from csn_desk.store.engine import connect, make_engine
 from csn_desk.store.keys import KdfParams, KeyFile, Slot, new_db_key, new_recovery_key
@@ -81,7 +82,10 @@ def _hold_alone(ws: Workspace) -> sqlcipher3.Connection:
     leaving WAL mode needs the database to itself. WAL comes back with the next connection
     (``connect`` sets it), on the old file if the rekey stops, or on the new one."""
     ws.db.engine.dispose()  # our own pooled connections (reads and writes share the pool)
-    conn = connect(ws.db.paths.database, ws.db.key)
+    try:
+        conn = connect(ws.db.paths.database, ws.db.key)
+    except DatabaseBusy:  # another program holds it (a backup, or a rekey of its own)
+        raise DatabaseInUse() from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {_WAIT_FOR_OTHERS_MS}")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -120,6 +124,22 @@ def _export(conn: sqlcipher3.Connection, target: Path, new_key: bytes) -> dict[s
     return counts
 
 
+def _discard(new_file: Path, pending_keys: Path) -> None:
+    """Remove an unfinished rekey's files, the pending key file first. A pending key file
+    with no new database beside it means "the database was swapped" to the next open
+    (``finish_interrupted_rekey``), which then puts that key file in place: so the new
+    database goes only once the key file has, and if the key file cannot be removed both
+    stay (with the new database there, the next open changes nothing). Best effort: the
+    error that stopped the rekey is the one the user needs to see."""
+    try:
+        pending_keys.unlink(missing_ok=True)
+        fsync_dir(pending_keys.parent)
+    except OSError:
+        return
+    with contextlib.suppress(OSError):
+        new_file.unlink(missing_ok=True)
+
+
 def _verify(target: Path, new_key: bytes, counts: dict[str, int]) -> None:
     try:
         conn = connect(target, new_key)
@@ -141,6 +161,9 @@ def rekey(ws: Workspace, passphrase: str, *, kdf: KdfParams | None = None) -> Re
     paths = ws.db.paths
     db_file = paths.database
     new_file, pending_keys = rekey_files(paths)
+    _discard(new_file, pending_keys)  # left by a rekey that stopped (key file first)
+    if pending_keys.exists():
+        raise DatabaseInUse()  # cannot be removed: something holds it
     for stale in (new_file, new_file.with_name(new_file.name + "-wal"),
                   new_file.with_name(new_file.name + "-shm")):
         stale.unlink(missing_ok=True)
@@ -151,7 +174,7 @@ def rekey(ws: Workspace, passphrase: str, *, kdf: KdfParams | None = None) -> Re
     try:
         alone = _hold_alone(ws)
     except BaseException:
-        new_file.unlink(missing_ok=True)
+        _discard(new_file, pending_keys)
         raise
     try:
         counts = _export(alone, new_file, new_key)
@@ -172,8 +195,7 @@ def rekey(ws: Workspace, passphrase: str, *, kdf: KdfParams | None = None) -> Re
             raise DatabaseInUse() from None
     except BaseException:
         alone.close()
-        for f in (new_file, pending_keys):
-            f.unlink(missing_ok=True)
+        _discard(new_file, pending_keys)
         raise
     for side in (db_file.with_name(db_file.name + "-wal"),
                  db_file.with_name(db_file.name + "-shm")):

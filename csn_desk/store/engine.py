@@ -15,7 +15,7 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
-from csn_desk.errors import DatabaseUnreadable
+from csn_desk.errors import DatabaseBusy, DatabaseUnreadable
 from csn_desk.logs import silence_sql
 
 BUSY_TIMEOUT_MS = 15000
@@ -40,20 +40,28 @@ def connect(path: Path, key: bytes, *, check_same_thread: bool = False) -> sqlci
     try:
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlcipher3.DatabaseError:
+        for pragma in (
+            f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = FULL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA secure_delete = ON",
+            "PRAGMA temp_store = MEMORY",
+            "PRAGMA cache_size = -32768",  # 32 MiB: decrypted pages are costly to re-read
+        ):
+            conn.execute(pragma)
+    except sqlcipher3.DatabaseError as exc:
         conn.close()
+        if _busy(exc):  # held by another program (a rekey), not damaged
+            raise DatabaseBusy() from None
         raise DatabaseUnreadable() from None
-    for pragma in (
-        f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
-        "PRAGMA journal_mode = WAL",
-        "PRAGMA synchronous = FULL",
-        "PRAGMA foreign_keys = ON",
-        "PRAGMA secure_delete = ON",
-        "PRAGMA temp_store = MEMORY",
-        "PRAGMA cache_size = -32768",  # 32 MiB: decrypted pages are costly to re-read
-    ):
-        conn.execute(pragma)
     return conn
+
+
+def _busy(exc: sqlcipher3.DatabaseError) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds the database."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlcipher3.OperationalError) and ("locked" in text or "busy" in text)
 
 
 def make_engine(path: Path, key: bytes) -> Engine:

@@ -18,13 +18,16 @@ from csn_desk.accounts import add_user, enable_user, list_users, sign_in, sign_i
 from csn_desk.cli import users_cmd
 from csn_desk.cli.main import main
 from csn_desk.errors import (
+    DatabaseBusy,
     DatabaseUnreadable,
     InvalidInput,
     NotAllowed,
     UnknownUser,
     WrongPassphrase,
 )
+from csn_desk.protection import keys_admin
 from csn_desk.protection.keys_admin import DatabaseInUse, new_recovery, rekey
+from csn_desk.store import engine as engine_module
 from csn_desk.store.engine import connect
 from csn_desk.store.keys import KeyFile
 from csn_desk.store.models import AuditEvent
@@ -195,6 +198,7 @@ def test_a_rekey_cut_off_between_the_two_renames_is_finished_at_next_open(
 _HOLDER = """
 import sys
 from pathlib import Path
+from csn_desk.store import engine as engine_module
 from csn_desk.store.engine import connect
 conn = connect(Path(sys.argv[1]), bytes.fromhex(sys.stdin.readline().strip()))
 conn.execute("SELECT count(*) FROM user").fetchone()
@@ -236,3 +240,55 @@ def test_rekey_is_refused_while_another_program_has_the_database_open(
     ws.close()
     with sign_in(data_dir, "admin", PASSPHRASE) as again:
         assert len(_dump(again)["client"]) == 2 * len(before["client"])  # both make_person
+
+
+def test_a_rekey_stopped_at_the_swap_leaves_the_old_key_working(
+        new_workspace: tuple[Workspace, str], data_dir: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The swap is refused (Windows: the file is open elsewhere) and the pending key file
+    cannot be removed just then (a virus scanner has it). A pending key file alone would be
+    taken for a finished swap at the next open and replace the working key file: the new
+    database must stay beside it, and the next open must change nothing."""
+    ws, _recovery = new_workspace
+    make_person(ws)
+    real_replace, real_unlink = os.replace, Path.unlink
+
+    def replace(src: Any, dst: Any) -> None:
+        if str(src).endswith(".db.rekey"):
+            raise PermissionError("in use")
+        real_replace(src, dst)
+
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        if self.name.endswith(".keys.rekey"):
+            raise PermissionError("in use")
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(keys_admin.os, "replace", replace)
+    monkeypatch.setattr(Path, "unlink", unlink)
+    with pytest.raises(DatabaseInUse):  # the refusal the user needs, not the clean-up's
+        rekey(ws, PASSPHRASE)
+    monkeypatch.undo()
+    left = sorted(p.name for p in data_dir.iterdir() if "rekey" in p.name)
+    assert left == ["csn-desk.db.rekey", "csn-desk.keys.rekey"]  # both, never the key alone
+    make_person(ws)  # the workspace still writes
+    ws.close()
+    with sign_in(data_dir, "admin", PASSPHRASE) as again:  # the old key still opens it
+        assert len(_dump(again)["client"]) == 4
+    with sign_in(data_dir, "admin", PASSPHRASE) as again:  # and a rekey clears the leftovers
+        rekey(again, PASSPHRASE)
+    assert not [p for p in data_dir.iterdir() if "rekey" in p.name]
+    sign_in(data_dir, "admin", PASSPHRASE).close()
+
+
+def test_opening_while_a_rekey_holds_the_database_says_busy_not_damaged(
+        new_workspace: tuple[Workspace, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    ws, _recovery = new_workspace
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 200)
+    alone = keys_admin._hold_alone(ws)
+    try:
+        with pytest.raises(DatabaseBusy, match="in use by another program"):
+            connect(ws.db.paths.database, ws.db.key)
+    finally:
+        alone.close()
+    connect(ws.db.paths.database, ws.db.key).close()  # free again
+    ws.close()

@@ -61,11 +61,11 @@ def test_disabled_user_cannot_sign_in_until_enabled_with_a_new_passphrase(
     add_user(ws, "cal.c", "Cal Counter", "counter", PASSPHRASE, check_strength=False)
     sign_in(data_dir, "cal.c", PASSPHRASE).close()
     row = disable_user(ws, "cal.c")
-    assert not row.active
+    assert not row.active and not row.has_passphrase
     assert "cal.c" not in usernames(data_dir)  # the key slot is gone, not just a flag
     with pytest.raises(UnknownUser):  # no key slot: the passphrase opens nothing
         sign_in(data_dir, "cal.c", PASSPHRASE)
-    enable_user(ws, "cal.c", NEW, check_strength=False)
+    assert enable_user(ws, "cal.c", NEW, check_strength=False).can_sign_in
     with pytest.raises(WrongPassphrase):
         sign_in(data_dir, "cal.c", PASSPHRASE)
     back = sign_in(data_dir, "cal.c", NEW)
