@@ -20,6 +20,41 @@ _ID_CHARS = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _day_of(text: str) -> date | None:
+    """The date ``text`` writes (YYYY-MM-DD, perhaps with a time after), else None."""
+    return _day_seen(text) if len(text) <= _SHORT else _read_day(text)
+
+
+def _read_day(text: str) -> date | None:
+    m = _DATE.match(text)
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3])) if m else None
+    except ValueError:
+        return None
+
+
+def _clock_of(text: str) -> time | None:
+    """The time of day ``text`` writes (HH:MM, perhaps with seconds and a zone), else
+    None."""
+    return _clock_seen(text) if len(text) <= _SHORT else _read_clock(text)
+
+
+def _read_clock(text: str) -> time | None:
+    m = _TIME.match(text.strip())
+    try:
+        return (time(int(m[1]), int(m[2]), int(m[3] or 0), int((m[4] or "0").ljust(6, "0")))
+                if m else None)
+    except ValueError:
+        return None
+
+
+# A directory repeats a few dates and opening times thousands of times: each short text is
+# read once (the values are immutable, so sharing them is safe).
+_SHORT = 40
+_day_seen = functools.lru_cache(maxsize=4096)(_read_day)
+_clock_seen = functools.lru_cache(maxsize=1024)(_read_clock)
+
+
 class Fields:
     """One record (or a part of one) being read; problems go to ``problems`` under ``key``."""
 
@@ -131,14 +166,10 @@ class Fields:
         value = self.data.get(name)
         if value is None or value == "":
             return None
-        m = _DATE.match(value) if isinstance(value, str) else None
-        try:
-            if m:
-                return date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            pass
-        self.error(name, f"This must be a date written YYYY-MM-DD, not {quote(value)}.")
-        return None
+        found = _day_of(value) if isinstance(value, str) else None
+        if found is None:
+            self.error(name, f"This must be a date written YYYY-MM-DD, not {quote(value)}.")
+        return found
 
     def clock(self, name: str) -> time | None:
         """A time of day. A time-zone suffix ('Z', '+01:00') is ignored: directories give
@@ -146,15 +177,10 @@ class Fields:
         value = self.data.get(name)
         if value is None or value == "":
             return None
-        m = _TIME.match(value.strip()) if isinstance(value, str) else None
-        try:
-            if m:
-                return time(int(m[1]), int(m[2]), int(m[3] or 0),
-                            int((m[4] or "0").ljust(6, "0")))
-        except ValueError:
-            pass
-        self.error(name, f"This must be a time written HH:MM, not {quote(value)}.")
-        return None
+        found = _clock_of(value) if isinstance(value, str) else None
+        if found is None:
+            self.error(name, f"This must be a time written HH:MM, not {quote(value)}.")
+        return found
 
     def flag(self, name: str) -> bool | None:
         value = self.data.get(name)

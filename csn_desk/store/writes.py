@@ -60,6 +60,9 @@ class Writer:
     # True while ``large`` has the change_log_base trigger dropped: the writer fills the
     # base columns itself.
     _bases: bool = field(default=False, init=False)
+    # While ``large``: the change-log seq after which rows have not been copied into
+    # cell_clock yet (None: all copied). See ``_copy_clocks``.
+    _clocks_after: int | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.audit = AuditAppender(self.session)
@@ -101,7 +104,7 @@ class Writer:
         execute(self.session, insert_sql(table, columns), shape.sql_all(values), many=True)
         ids = [str(v[0]) for v in values]
         revived = (_remote().clear_tombstones(self.session, table, ids)
-                   if model in SYNCED else set())
+                   if model in SYNCED and self._has_tombstones(table) else set())
         self._log_rows(model, "insert", ids, values, revived)
         if audit:
             self.audit.append_many([(f"create:{table}", table, row_id) for row_id in ids],
@@ -117,13 +120,18 @@ class Writer:
         - the change log's base (the clock each change overwrote) is looked up here, once
           per batch of rows, instead of by the ``change_log_base`` trigger once per field:
           the trigger is dropped while inside and created again from its own stored SQL
-          at the end. The change-log rows are the same as the trigger would make them.
+          at the end. The change-log rows are the same as the trigger would make them;
+        - the cell clocks of the many new rows (``create_many``) are copied from their
+          change-log rows all together, in row-id order, when anything else is about to
+          write a clock (``_log``) and at the end, instead of batch by batch in the order
+          written: a walk along the clock B-tree instead of ~700 jumps about it (a
+          20,000-service import: 1.5 s instead of 3.2 s). The clocks end the same.
 
         All of it is inside the unit of work's transaction (SQLite's DDL is transactional),
         so if anything fails the rollback restores the trigger with everything else, and
         no other connection ever sees the database without it. Inside, only this writer's
-        own methods may add to the change log (not a sync merge, which relies on the
-        trigger)."""
+        own methods may add to the change log or read the cell clocks (not a sync merge,
+        which relies on the trigger and the clocks)."""
         if self._large:
             yield
             return
@@ -139,6 +147,7 @@ class Writer:
                 con.execute(f'DROP TRIGGER "{BASE_TRIGGER}"')
                 self._bases = True
             yield
+            self._copy_clocks()
         except BaseException:
             if self._bases:
                 with contextlib.suppress(Exception):  # the caller rolls back regardless
@@ -149,6 +158,7 @@ class Writer:
                 con.execute(trigger[0])
         finally:
             self._bases = self._large = False
+            self._clocks_after = None
             con.execute(f"PRAGMA cache_size = {int(before)}")
 
     @contextlib.contextmanager
@@ -239,6 +249,7 @@ class Writer:
         scope = SYNCED.get(type(obj))
         if scope is None or not values:
             return
+        self._copy_clocks()  # earlier changes' clocks first: they may be this one's bases
         if self._clock is None:
             self._clock = hlc.state_for(self.session, self.actor.site_id)
         stamp = hlc.advance(self._clock)
@@ -253,6 +264,33 @@ class Writer:
             execute(self.session, _INSERT_LOG, rows, many=True)
         execute(self.session, _UPSERT_CLOCK, [(table, row_id, r[3], stamp, site) for r in rows],
                 many=True)
+
+    def _has_tombstones(self, table: str) -> bool:
+        """Does the sync shadow keep any row of this table (deleted, or waiting)? If not,
+        no new row can revive one: one look-up instead of one per few hundred ids."""
+        return execute(self.session, _ANY_SHADOW_ROW, (table,)).fetchone() is not None
+
+    def _has_clocks(self, table: str) -> bool:
+        """Has any cell of this table a clock (so a new row's cell may have one too)? A
+        new directory's services, places and so on have none: no look-ups for their bases."""
+        return execute(self.session, _ANY_CLOCK, (table,)).fetchone() is not None
+
+    def _copy_clocks(self) -> None:
+        """Bring cell_clock up to the change log: the clocks of the rows ``_log_rows`` has
+        left to copy (inside ``large``), in row-id order (then seq, so that were one cell
+        logged twice the later clock would win, as one upsert at a time does). The order
+        is read off the change log's row-id index when it is there and the rows to copy
+        are at least half of it (a fresh directory's import); else SQLite sorts them."""
+        after, self._clocks_after = self._clocks_after, None
+        if after is None:
+            return
+        con = driver(self.session)
+        first, last = con.execute(_LOG_ENDS).fetchone()
+        indexed = (last - after >= after - first and con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+            (LOG_INDEX,)).fetchone() is not None)
+        execute(self.session, _CLOCKS_BY_ROW.format(
+            how=f'INDEXED BY "{LOG_INDEX}"' if indexed else "NOT INDEXED"), (after,))
 
     def _bases_of(self, table: str, row_ids: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
         """The clocks these rows' cells have now, by (row id, field): what the
@@ -288,8 +326,8 @@ class Writer:
         if not kept:
             return
         stamps = hlc.advance_many(self._clock, len(kept))
-        bases = (self._bases_of(table, [row_id for row_id, _v in kept]) if self._bases
-                 else None)
+        bases = (self._bases_of(table, [row_id for row_id, _v in kept])
+                 if self._bases and self._has_clocks(table) else None)
         # One tuple per field, straight into the statement's parameters; text values (the
         # most common kind) are JSON-encoded without a Python call.
         text, encode, to_json = str, _json_text, json_value
@@ -308,15 +346,22 @@ class Writer:
             log = [(*r, *bases.get((r[2], r[3]), _NO_BASE)) for r in log]
         # Where this batch's change-log rows start: the table's rowids only grow, so every
         # row inserted below has a seq above the largest there now.
-        start = execute(self.session, _LAST_SEQ, ()).fetchone()[0]
+        deferred = self._large
+        if not deferred or self._clocks_after is None:
+            start = execute(self.session, _LAST_SEQ, ()).fetchone()[0]
         # All change-log rows first, then the clocks (the base_hlc trigger reads the clock a
         # change overwrites; the rows here are all different cells, so the order per cell
         # is the same as one row at a time). With no bases found the base columns stay
         # empty, as the trigger would leave them. The clocks are copied from the change-log
-        # rows just written, by SQLite: no second set of parameters (sorting them first, in
-        # Python or SQL, measured slower than the jumps about the index it saves).
+        # rows just written, by SQLite: no second set of parameters (sorting one batch's
+        # clocks first measured slower than the jumps about the index it saves). Inside
+        # ``large`` they are copied later, all together (``_copy_clocks``): the rows here
+        # are new, so no clock still to copy can be one of their bases.
         execute(self.session, _INSERT_LOG_BASED if bases else _INSERT_LOG, log, many=True)
-        execute(self.session, _CLOCKS_FROM_LOG, (start,))
+        if not deferred:
+            execute(self.session, _CLOCKS_FROM_LOG, (start,))
+        elif self._clocks_after is None:
+            self._clocks_after = start
 
 
 @dataclass(frozen=True)
@@ -370,7 +415,7 @@ class _Shape:
             v = list(values)
             for i in convert:
                 if v[i] is not None:
-                    v[i] = to_sql(v[i])
+                    v[i] = _sql_value(v[i])
             out.append(v)
         return out
 
@@ -399,6 +444,20 @@ def _shape(model: type[SQLModel]) -> _Shape:
         lambda row: (row[columns[0]],))
     return _Shape(model, str(model.__tablename__), columns, frozenset(columns),
                   tuple(defaults), tuple(factories), frozenset(required), convert, pick)
+
+
+def _sql_value(value: Any) -> Any:
+    """``to_sql(value)``, with the kinds a bulk insert converts most (days, times of day,
+    flags) done directly: ``isoformat`` writes exactly what ``to_sql``'s ``strftime`` does
+    for these (a year from 1000, a time without a zone) at a tenth of the cost."""
+    kind = type(value)
+    if kind is bool:
+        return int(value)
+    if kind is date and value.year >= 1000:
+        return value.isoformat()
+    if kind is time and value.tzinfo is None:
+        return value.isoformat("microseconds")
+    return to_sql(value)
 
 
 # Column types whose values go to the driver as they are (no bind processing).
@@ -456,3 +515,14 @@ _CLOCKS_FROM_LOG = ("INSERT INTO cell_clock (table_name, row_id, field, hlc, sit
                     "SELECT table_name, row_id, field, hlc, site_id FROM change_log "
                     "WHERE seq > ? ON CONFLICT (table_name, row_id, field) "
                     "DO UPDATE SET hlc = excluded.hlc, site_id = excluded.site_id")
+# The same in row-id order (``Writer._copy_clocks``): ``how`` says whether to read it off
+# the row-id index or to sort.
+_CLOCKS_BY_ROW = ("INSERT INTO cell_clock (table_name, row_id, field, hlc, site_id) "
+                  "SELECT table_name, row_id, field, hlc, site_id FROM change_log {how} "
+                  "WHERE seq > ? ORDER BY row_id, seq ON CONFLICT (table_name, row_id, field) "
+                  "DO UPDATE SET hlc = excluded.hlc, site_id = excluded.site_id")
+_ANY_SHADOW_ROW = "SELECT 1 FROM sync_shadow_row WHERE table_name = ? LIMIT 1"
+_ANY_CLOCK = "SELECT 1 FROM cell_clock WHERE table_name = ? LIMIT 1"
+# The change log's first and last seq (two look-ups, each at one end of the table).
+_LOG_ENDS = ("SELECT coalesce((SELECT min(seq) FROM change_log), 0), "
+             "coalesce((SELECT max(seq) FROM change_log), 0)")

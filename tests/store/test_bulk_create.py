@@ -4,6 +4,7 @@ tombstone clearing for a revived id and the audit events."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -210,3 +211,66 @@ def test_a_deferred_change_log_index_is_built_again_with_every_row(tmp_path: Pat
             ).scalar_one() == 1
     finally:
         ws.close()
+
+
+def _write_in_one(ws: Workspace, large: bool) -> None:
+    """Rows made, one changed, one deleted and brought back, and more made after, all in
+    one unit of work: in bulk inside ``Writer.large`` (which copies the new rows' cell
+    clocks later, all together), or one by one outside it."""
+    with ws.db.write(ws.actor) as w, (w.large() if large else contextlib.nullcontext()):
+        def make(model: type[Any], rows: list[dict[str, Any]], audit: bool) -> None:
+            if large:
+                w.create_many(model, rows, audit=audit)
+            else:
+                for row in rows:
+                    w.create(model(**row), audit=audit)
+
+        for model, rows, audit in _rows():
+            make(model, rows, audit)
+        service = w.session.get(Service, "svc-1")
+        assert service is not None
+        w.update(service, name="Service 1, renamed", minimum_age=21)
+        schedule = w.session.get(RegularSchedule, "sch-4")
+        assert schedule is not None
+        w.delete(schedule)
+        make(RegularSchedule, [dict(_rows()[2][1][4], description=None, opens_at=None)], True)
+        make(RegularSchedule, [dict(_rows()[2][1][i], id=f"sch-{i + 9}") for i in range(3)],
+             False)
+
+
+def _bases_are_the_clocks_overwritten(ws: Workspace) -> None:
+    """Each change-log row's base is the clock its cell had just before: the (hlc, site)
+    of the cell's change before it, none for a cell's first."""
+    with ws.db.read() as s:
+        last: dict[tuple[str, str, str], tuple[str, str]] = {}
+        for table, row_id, name, stamp, site, base_hlc, base_site in s.execute(text(
+                "SELECT table_name, row_id, field, hlc, site_id, base_hlc, base_site FROM "
+                f"change_log WHERE {OURS.format(col='row_id')} ORDER BY seq")):
+            cell = (table, row_id, name)
+            assert (base_hlc, base_site) == last.get(cell, (None, None)), cell
+            last[cell] = (stamp, site)
+        clocks = {(t, i, f): (h, site) for t, i, f, h, site in s.execute(text(
+            "SELECT table_name, row_id, field, hlc, site_id FROM cell_clock WHERE "
+            f"{OURS.format(col='row_id')}"))}
+        assert clocks == last
+
+
+def test_large_writes_what_create_writes_in_one_unit_of_work(tmp_path: Path) -> None:
+    """Inside ``large`` the clocks of bulk-made rows are copied later, all together: a
+    change to one of them in the same unit of work still finds its clock as its base,
+    and the clocks, change log and audit events end as one by one."""
+    states = []
+    for name, large in (("single", False), ("large", True)):
+        ws, _ = initialise(tmp_path / name, site_name="Test Counter",
+                           organisation_name="Test Org", admin_username="admin",
+                           passphrase=PASSPHRASE)
+        try:
+            _write_in_one(ws, large)
+            _bases_are_the_clocks_overwritten(ws)
+            states.append(_normalise(_state(ws), ws.actor.site_id, ws.actor.user_id))
+        finally:
+            ws.close()
+    one_by_one, bulk = states
+    assert any(r[2] == "svc-1" and r[3] == "name" and r[7] == 0 for r in bulk["log"])
+    for key in one_by_one:
+        assert bulk[key] == one_by_one[key], key
