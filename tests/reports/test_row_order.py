@@ -4,6 +4,8 @@ a row's place in a size order would tell a reader roughly how big a hidden count
 
 from __future__ import annotations
 
+import pytest
+
 from csn_desk.reports import tables as T
 
 SERVICES = {  # id -> (name, organisation)
@@ -22,21 +24,17 @@ def _rows(by_size: bool, counts: dict[str, int]) -> list[str]:
     return [label for _key, label, total in spec.rows if not total]
 
 
-def test_exact_figures_list_services_largest_first_then_by_name() -> None:
-    counts = {"s1": 3, "s2": 12, "s3": 3, "s4": 40, "s5": 3, "s6": 12}
-    assert _rows(True, counts) == [
-        "Zumba for seniors (Example Carers Group)",
-        "Befriending (Age Friendly Example Town)", "Befriending (Example Carers Group)",
-        "Advocacy (Example Carers Group)", "Benefit check (Example Carers Group)",
-        "lunch club (Age Friendly Example Town)",  # by name whatever the case
-    ]
+COUNTS = {"s1": 3, "s2": 12, "s3": 3, "s4": 40, "s5": 3, "s6": 12}
+LARGEST_FIRST = ["Zumba for seniors (Example Carers Group)",
+                 "Befriending (Age Friendly Example Town)", "Befriending (Example Carers Group)",
+                 "Advocacy (Example Carers Group)", "Benefit check (Example Carers Group)",
+                 "lunch club (Age Friendly Example Town)"]  # by name whatever the case
+BY_NAME = ["Advocacy (Example Carers Group)", "Befriending (Age Friendly Example Town)",
+           "Befriending (Example Carers Group)", "Benefit check (Example Carers Group)",
+           "lunch club (Age Friendly Example Town)", "Zumba for seniors (Example Carers Group)"]
 
 
-def test_hidden_figures_list_services_by_name_only() -> None:
-    counts = {"s1": 3, "s2": 12, "s3": 3, "s4": 40, "s5": 3, "s6": 12}
-    assert _rows(False, counts) == [
-        "Advocacy (Example Carers Group)",
-        "Befriending (Age Friendly Example Town)", "Befriending (Example Carers Group)",
-        "Benefit check (Example Carers Group)", "lunch club (Age Friendly Example Town)",
-        "Zumba for seniors (Example Carers Group)",
-    ]
+@pytest.mark.parametrize(("by_size", "expected"), [(True, LARGEST_FIRST), (False, BY_NAME)],
+                         ids=["exact: largest first, then by name", "hidden: by name only"])
+def test_service_rows_order(by_size: bool, expected: list[str]) -> None:
+    assert _rows(by_size, COUNTS) == expected
