@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,8 +10,10 @@ import pytest
 from PySide6.QtCore import QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 
+from csn_desk.accounts import add_user, sign_in
 from csn_desk.ui import theme
 from csn_desk.ui.tasks import TaskRunner
+from csn_desk.workspace import Workspace
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +40,15 @@ def runner() -> Iterator[TaskRunner]:
     tasks = TaskRunner()
     yield tasks
     tasks.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def signed_in_as(ws: Workspace, data_dir: Path, username: str, name: str, role: str,
+                 passphrase: str) -> Iterator[Workspace]:
+    """Another member of staff, added by the administrator ``ws`` and signed in."""
+    add_user(ws, username, name, role, passphrase)
+    mine = sign_in(data_dir, username, passphrase)
+    try:
+        yield mine
+    finally:
+        mine.close()

@@ -12,13 +12,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from csn_desk.accounts import add_user, sign_in
+from csn_desk.accounts import sign_in
 from csn_desk.errors import WrongPassphrase
 from csn_desk.ui import theme
 from csn_desk.ui.change_passphrase import ChangePassphraseDialog
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
 from tests.conftest import PASSPHRASE
+from tests.ui.conftest import signed_in_as
 from tests.ui.test_ui_accessibility import problems
 
 NEW = "granite-puffin-sunrise-58"
@@ -55,10 +56,8 @@ def _boxes_empty(dialog: ChangePassphraseDialog) -> bool:
 
 @pytest.fixture
 def counter_ws(ws: Workspace, data_dir: Path) -> Iterator[Workspace]:
-    add_user(ws, "j.smith", "Jo Smith", "counter", COUNTER_PASS)
-    mine = sign_in(data_dir, "j.smith", COUNTER_PASS)
-    yield mine
-    mine.close()
+    with signed_in_as(ws, data_dir, "j.smith", "Jo Smith", "counter", COUNTER_PASS) as mine:
+        yield mine
 
 
 def test_change_by_keyboard_then_only_the_new_passphrase_signs_in(

@@ -12,13 +12,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from csn_desk.accounts import add_user, sign_in, sign_in_with_recovery
+from csn_desk.accounts import sign_in_with_recovery
 from csn_desk.errors import InvalidInput
 from csn_desk.ui import theme
 from csn_desk.ui.admin.backup_tab import BackupTab
 from csn_desk.ui.admin.keys import KeyDialog, RecoveryKeyBox
 from csn_desk.ui.tasks import TaskRunner
 from csn_desk.workspace import Workspace
+from tests.ui.conftest import signed_in_as
 from tests.ui.test_ui_accessibility import problems
 
 TIMEOUT = 20000
@@ -51,10 +52,8 @@ def _open(qtbot: QtBot, box: RecoveryKeyBox) -> KeyDialog:
 
 @pytest.fixture
 def manager_ws(ws: Workspace, data_dir: Path) -> Iterator[Workspace]:
-    add_user(ws, "m.jones", "Mo Jones", "manager", MANAGER_PASS)
-    mine = sign_in(data_dir, "m.jones", MANAGER_PASS)
-    yield mine
-    mine.close()
+    with signed_in_as(ws, data_dir, "m.jones", "Mo Jones", "manager", MANAGER_PASS) as mine:
+        yield mine
 
 
 def test_admin_makes_a_new_key_and_only_it_opens_the_data(
