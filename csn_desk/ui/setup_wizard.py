@@ -100,6 +100,20 @@ def username_problem(name: str) -> str | None:
     return None
 
 
+def _one_of(owner: QWidget, *texts: str) -> tuple[QButtonGroup, list[QRadioButton]]:
+    """Radio buttons for one question, the first chosen; each named for screen readers as
+    it reads (without the & of its shortcut)."""
+    group = QButtonGroup(owner)
+    buttons = []
+    for text in texts:
+        button = QRadioButton(text)
+        button.setAccessibleName(text.replace("&", ""))
+        group.addButton(button)
+        buttons.append(button)
+    buttons[0].setChecked(True)
+    return group, buttons
+
+
 def _labelled(form: QFormLayout, text: str, field: QWidget, name: str) -> None:
     label = QLabel(text)
     label.setBuddy(field)
@@ -113,14 +127,7 @@ class SitePage(QWizardPage):
         self.setTitle("Welcome to csn-desk")
         self.setSubTitle("Set up this computer for your counter. This takes a minute.")
         question = QLabel(CHOICE_QUESTION)
-        self.new_site = QRadioButton(CHOICE_NEW)
-        self.new_site.setAccessibleName(CHOICE_NEW.replace("&", ""))
-        self.restore = QRadioButton(CHOICE_RESTORE)
-        self.restore.setAccessibleName(CHOICE_RESTORE.replace("&", ""))
-        self.choice = QButtonGroup(self)
-        self.choice.addButton(self.new_site)
-        self.choice.addButton(self.restore)
-        self.new_site.setChecked(True)
+        self.choice, (self.new_site, self.restore) = _one_of(self, CHOICE_NEW, CHOICE_RESTORE)
         self.restore.toggled.connect(self._chosen)
         self.site = QLineEdit()
         self.organisation = QLineEdit()
@@ -340,14 +347,8 @@ class RestorePage(QWizardPage):
         file_row = QHBoxLayout()
         file_row.addWidget(self.file, 1)
         file_row.addWidget(self.choose)
-        self.with_passphrase = QRadioButton(UNLOCK_PASSPHRASE)
-        self.with_passphrase.setAccessibleName(UNLOCK_PASSPHRASE.replace("&", ""))
-        self.with_recovery = QRadioButton(UNLOCK_RECOVERY)
-        self.with_recovery.setAccessibleName(UNLOCK_RECOVERY.replace("&", ""))
-        self.how = QButtonGroup(self)
-        self.how.addButton(self.with_passphrase)
-        self.how.addButton(self.with_recovery)
-        self.with_passphrase.setChecked(True)
+        self.how, (self.with_passphrase, self.with_recovery) = _one_of(
+            self, UNLOCK_PASSPHRASE, UNLOCK_RECOVERY)
         self.username = QLineEdit()
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
