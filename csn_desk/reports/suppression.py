@@ -87,17 +87,6 @@ class Suppression:
 NOTHING_HIDDEN = Suppression()
 
 
-def _known(value: int, state: str | None) -> tuple[int, int]:
-    """What anyone knows of a cell from how it is shown: (lowest, highest)."""
-    if state is None:
-        return value, value
-    if state == PRIMARY:
-        return 1, 4
-    if state == SECONDARY:
-        return 5, INF
-    return 0, INF
-
-
 class Sums:
     """The sums of a report's tables, by cell number: made once from the groups, then used
     for each of the report's columns and by every reader (``prepare``). Besides the lists
@@ -111,13 +100,12 @@ class Sums:
         index = {c: i for i, c in enumerate(self.names)}
         self.index = index
         at = index.__getitem__
-        self.totals = list(map(at, [g.total for g in self.groups]))
         # Each sum's members once (a member listed twice is still one cell of the sum).
         members = [ms if len(set(ms)) == len(ms) else tuple(dict.fromkeys(ms))
                    for ms in (g.members for g in self.groups)]
         sizes = np.fromiter(map(len, members), dtype=np.int64, count=len(members))
-        self.size_of = sizes.tolist()
-        self.cell_total = np.array(self.totals, dtype=np.int64)
+        self.cell_total = np.fromiter(map(at, (g.total for g in self.groups)), dtype=np.int64,
+                                      count=len(self.groups))
         self.cell_member = np.fromiter(map(at, chain.from_iterable(members)), dtype=np.int64,
                                        count=int(sizes.sum()))
         self.sum_of_member = np.repeat(np.arange(len(self.groups), dtype=np.int64), sizes)
@@ -196,9 +184,10 @@ def _small(sums: Sums, values: Mapping[str, int], whole: npt.NDArray[np.int64],
         rest = whole - own
         state[(state == _SHOWN) & (own != 0) & (rest >= 1) & (rest <= 4)] = _CODE[SECONDARY]
     names = sums.names
-    hidden = dict.fromkeys([names[i] for i in np.flatnonzero(state == 1).tolist()], PRIMARY)
-    hidden.update(dict.fromkeys(
-        [names[i] for i in np.flatnonzero(state == 2).tolist()], SECONDARY))
+    hidden: dict[str, str] = {}
+    for how in (PRIMARY, SECONDARY):
+        at = np.flatnonzero(state == _CODE[how]).tolist()
+        hidden.update(dict.fromkeys([names[i] for i in at], how))
     outside = values.keys() - sums.index.keys()
     hidden.update((c, PRIMARY) for c in outside if values[c] in SMALL)
     for offsets in insiders:
@@ -253,9 +242,11 @@ class _Readers:
         outsider's narrowed from those lowest values."""
         values = self.values
         shown = state == _SHOWN
-        lo = np.where(shown, values, np.select(
-            [state == 1, state == 2], [1, 5], 0)).astype(np.int64)
-        hi = np.where(shown, values, np.where(state == 1, 4, INF)).astype(np.int64)
+        primary, secondary = state == _CODE[PRIMARY], state == _CODE[SECONDARY]
+        # What anyone knows of a cell from how it is shown: the number itself, "<5" 1 to
+        # 4, "*" at least 5 (never zero), withheld anything.
+        lo = np.where(shown, values, np.select([primary, secondary], [1, 5], 0)).astype(np.int64)
+        hi = np.where(shown, values, np.where(primary, 4, INF)).astype(np.int64)
         lo, hi = _settle(self.s, lo, hi)
         hidden = ~shown
         one = (lo == hi) & (hi < INF // 2) & hidden
@@ -266,7 +257,7 @@ class _Readers:
             if np.array_equal(start, lo):
                 their_lo, their_hi = lo, hi
             else:
-                their_lo, their_hi = _settle(self.s, start, hi.copy())
+                their_lo, their_hi = _settle(self.s, start, hi)  # (makes new arrays)
             one = (their_lo == their_hi) & (their_hi < INF // 2) & hidden
             out.update(np.flatnonzero(one & (their_lo - own >= 1)).tolist())
         return out
