@@ -373,11 +373,13 @@ def test_client_record_reads_in_one_column_at_200_percent(
     assert page.flag_label.isVisible() and page.consent_prompt.isVisible()
     # The tabs take a whole view, and going into them brings them into view.
     assert page.tabs.height() >= scroll.viewport().height()
-    page.tabs.setCurrentIndex(2)
     # Focus moves (and the page follows it) only in the active window: wait until this one
     # is, since windows of earlier tests in this process may still be open.
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
+    # Straight into the Consents tab, before it has been laid out: the tabs still end up at
+    # the top of the view, and stay there while the layout settles.
+    page.tabs.setCurrentIndex(2)
     page.consents.purpose.setFocus()
 
     def tabs_at_the_top() -> bool:  # where the tabs are now (a late load may move them)
@@ -385,6 +387,24 @@ def test_client_record_reads_in_one_column_at_200_percent(
         return scroll.verticalScrollBar().value() == tabs_top
 
     qtbot.waitUntil(tabs_at_the_top, timeout=TIMEOUT)
+
+    def tabs_top() -> int:
+        return page.tabs.mapTo(page.column_body, page.tabs.rect().topLeft()).y()
+
+    def grow_the_flag() -> None:  # something above the tabs grows: they move down
+        before = tabs_top()
+        page.flag_label.setText(page.flag_label.text() + "\nOne more line")
+        qtbot.waitUntil(lambda: tabs_top() > before, timeout=TIMEOUT)
+
+    grow_the_flag()
+    qtbot.waitUntil(tabs_at_the_top, timeout=TIMEOUT)  # the view followed them
+    # Once the user scrolls, the page leaves the view where the user put it.
+    bar = scroll.verticalScrollBar()
+    bar.triggerAction(bar.SliderAction.SliderPageStepSub)
+    scrolled = bar.value()
+    grow_the_flag()
+    qtbot.wait(100)
+    assert bar.value() == scrolled
     state = page.consents.state_labels["keep_record"]
     assert state.isVisible() and "renewal due soon" in state.text()
     # Back at 100% the find list sits beside the record again.

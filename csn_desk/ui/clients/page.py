@@ -200,6 +200,16 @@ class ClientsPage(QWidget):
         self.column_scroll.hide()
         self.one_column = False
         self._arranging = False
+        # The part of the record last brought to the top of the column (the record on opening,
+        # the tabs on going into them): it stays there while a late load or layout moves it,
+        # until the user scrolls or moves elsewhere.
+        self._pinned: QWidget | None = None
+        bar = self.column_scroll.verticalScrollBar()
+        bar.rangeChanged.connect(self._keep_pinned)
+        bar.actionTriggered.connect(self._unpin)
+        bar.sliderPressed.connect(self._unpin)
+        self.record_panel.installEventFilter(self)
+        self.tabs.installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
         layout.addWidget(splitter)
@@ -230,6 +240,8 @@ class ClientsPage(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self.column_scroll.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_column()
+        elif watched in (self.record_panel, self.tabs) and event.type() == QEvent.Type.Move:
+            self._keep_pinned()
         return super().eventFilter(watched, event)
 
     def side_by_side_width(self) -> int:
@@ -303,20 +315,34 @@ class ClientsPage(QWidget):
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         """In one column, keep the focused control in sight; going into the record's tabs
-        brings the whole tab section into view."""
+        brings the whole tab section into view (the tabs are one view high, and the scroll
+        inside each tab keeps its own focus in sight)."""
         if not self.one_column or new is None or not self.column_body.isAncestorOf(new):
             return
         if self.tabs.isAncestorOf(new):
-            top = self.tabs.mapTo(self.column_body, self.tabs.rect().topLeft()).y()
-            self.column_scroll.verticalScrollBar().setValue(top)
-        self.column_scroll.ensureWidgetVisible(new, 16, 16)
+            self._pin(self.tabs)
+        else:
+            self._unpin()
+            self.column_scroll.ensureWidgetVisible(new, 16, 16)
 
     def show_record_top(self) -> None:
         """In one column, bring the opened client's name and flags into view."""
         if self.one_column:
-            top = self.record_panel.mapTo(self.column_body,
-                                          self.record_panel.rect().topLeft()).y()
-            self.column_scroll.verticalScrollBar().setValue(top)
+            self._pin(self.record_panel)
+
+    def _pin(self, widget: QWidget) -> None:
+        self._pinned = widget
+        self._keep_pinned()
+
+    def _unpin(self, *_args: object) -> None:
+        self._pinned = None
+
+    def _keep_pinned(self, *_args: object) -> None:
+        """Scroll the pinned part's top to the top of the view (as far as the view goes)."""
+        if self._pinned is None or not self.one_column:
+            return
+        top = self._pinned.mapTo(self.column_body, self._pinned.rect().topLeft()).y()
+        self.column_scroll.verticalScrollBar().setValue(top)
 
     def _run(self, fn: Any, **callbacks: Any) -> None:
         """Submit database work; after the runner has shut down (the app is closing) a
