@@ -46,7 +46,8 @@ def feasible(values: Mapping[str, int], hidden: Mapping[str, str], groups: Seque
              own: Mapping[str, int] | None = None) -> dict[str, set[int]]:
     """For each hidden cell, every value some full assignment consistent with the shown
     numbers and all the sums gives it (a plain backtracking search: a sum with one cell
-    left fixes that cell; otherwise try each value of the next cell)."""
+    left fixes that cell, a sum whose open cells cannot make up what is left fails;
+    otherwise try each value of the open cell with the fewest)."""
     own = own or {}
     cells = sorted({c for g in groups for c in (g.total, *g.members)} | set(values))
     domains = {c: _domain(c, values.get(c, 0), hidden, own.get(c, 0)) for c in cells}
@@ -76,12 +77,19 @@ def feasible(values: Mapping[str, int], hidden: Mapping[str, str], groups: Seque
                     if value not in domains[cell]:
                         return False
                     assign[cell], changed = value, True
-                elif g.total in assign and known > assign[g.total]:
+                elif g.total in assign:  # what is left must fit the cells still open
+                    left = assign[g.total] - known
+                    if not (sum(domains[m].start for m in missing)
+                            <= left <= sum(domains[m].stop - 1 for m in missing)):
+                        return False
+                elif known + sum(domains[m].start for m in missing if m != g.total) \
+                        > domains[g.total].stop - 1:
                     return False
         rest = [c for c in unknown if c not in assign]
         if not rest:
             return True
-        return any(solve({**assign, rest[0]: v}) for v in domains[rest[0]])
+        cell = min(rest, key=lambda c: len(domains[c]))  # fewest values first
+        return any(solve({**assign, cell: v}) for v in domains[cell])
 
     return {c: {v for v in domains[c] if solve({**fixed, c: v})} for c in unknown}
 
@@ -168,7 +176,7 @@ def check_outsider(table: tuple[dict[str, int], list[Group]]) -> None:
 
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
