@@ -71,6 +71,12 @@ def key(dimension: str, code: str | None) -> str:
     return f"{dimension}:{code if code not in (None, '') else NONE}"
 
 
+def plain(figures: Mapping[str, int]) -> Mapping[str, int]:
+    """The counts as a plain dict where they are one (tens of thousands of look-ups by
+    name go quicker without ``Figures.get`` in between); a missing key is still zero."""
+    return figures.counts if isinstance(figures, Figures) else figures
+
+
 @dataclass(frozen=True)
 class Figures(Mapping[str, int]):
     """Named counts; a missing key is zero. Adding two gives the counts of both."""

@@ -22,7 +22,8 @@ each insider the same rules apply to what the others contributed (the network to
 the insider's own): a contribution of 1 to 4 is hidden too, and no hidden contribution of
 others may be narrowed to one value. A narrowed zero is not a disclosure (it says nothing
 about anyone). An insider's own counts add up like any figures (they are the insider's part
-of every sum), so what the others contributed keeps every sum too; an insider then knows
+of every sum; totals their figures leave out are added up for them, as they could), so what
+the others contributed keeps every sum too; an insider then knows
 exactly what an outsider knows plus that each hidden count is at least their own part of
 it, and their bounds are the outsider's narrowed from there.
 
@@ -123,6 +124,24 @@ class Sums:
     def values_of(self, values: Mapping[str, int]) -> npt.NDArray[np.int64]:
         return np.fromiter(map(values.get, self.names, repeat(0)), dtype=np.int64,
                            count=len(self.names))
+
+    def own_part(self, own: Mapping[str, int]) -> npt.NDArray[np.int64]:
+        """An insider's counts, with every total they leave out worked out from its members
+        (the insider can add up their own figures: for instance a site's figures name its
+        services, and so it knows its part of each organisation's row). Totals given are
+        kept; sums inside sums are added up from the inside out."""
+        part = self.values_of(own)
+        if not len(self.cell_total):
+            return part
+        fill = part[self.cell_total] == 0
+        totals = self.cell_total[fill]
+        for _ in range(len(self.groups) + 1):
+            new = part.copy()
+            np.maximum.at(new, totals, self.add_up(part[self.cell_member])[fill])
+            if np.array_equal(new, part):
+                break
+            part = new
+        return part
 
     def add_up(self, per_member: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Each sum of ``per_member`` (one value per membership, in the sums' order)."""
@@ -275,7 +294,7 @@ def disclosed(values: Mapping[str, int], hidden: Mapping[str, str], groups: Sequ
     """Hidden cells some reader can narrow to a single value of 1 or more, in the order
     the cells first appear."""
     sums = Sums(groups)
-    readers = _Readers(sums, sums.values_of(values), [sums.values_of(o) for o in insiders])
+    readers = _Readers(sums, sums.values_of(values), [sums.own_part(o) for o in insiders])
     found = readers.found(_states(sums, hidden))
     return [sums.names[c] for c in _in_order(values, sums)(found)]
 
@@ -287,7 +306,7 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
     sums = groups if isinstance(groups, Sums) else Sums(groups)
     the_groups = sums.groups
     whole = sums.values_of(values)
-    parts = [sums.values_of(own) for own in insiders]
+    parts = [sums.own_part(own) for own in insiders]
     hidden, state = _small(sums, values, whole, insiders, parts)
     in_order = _in_order(values, sums)
 

@@ -266,7 +266,8 @@ def _compute(ws: Workspace, period: Period, scope: str, site_id: str | None,
     masks: list[Suppression] | None = None
     if hide:
         sums = prepare(T.groups(the_specs))  # the same sums for each column
-        masks = [suppress(fig, sums, [T.extend(x, labels) for x in c.insiders])
+        # (each insider's part of the extended cells is worked out from the sums)
+        masks = [suppress(fig, sums, [F.plain(x) for x in c.insiders])
                  for fig, c in zip(ext, main, strict=True)]
     tables = T.render(the_specs, ext, masks)
     summary = T.summary_table(ext, masks)
@@ -304,7 +305,8 @@ def _trend(months: Sequence[Period], by_period: Mapping[Period, _Counts],
                 mask = masks[list(comparisons).index(month)]
             else:
                 mask = suppress({k: fig.get(k, 0) for k in chart_keys()},
-                                [Group(F.NEEDS, need_keys)], counts.insiders)
+                                [Group(F.NEEDS, need_keys)],
+                                [F.plain(x) for x in counts.insiders])
         cell = T.cell_for  # the same marking rule as the tables
         out.append(TrendMonth(month, cell(fig.get(F.ENQUIRIES, 0), F.ENQUIRIES, mask),
                               cell(fig.get(F.NEEDS, 0), F.NEEDS, mask),

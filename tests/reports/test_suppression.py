@@ -224,6 +224,25 @@ def test_insiders_many(table: tuple[dict[str, int], list[Group]], data: st.DataO
     check_insider(table, data)
 
 
+@FAST
+@given(tables(), st.data())
+def test_an_insider_is_known_to_add_up_their_own_counts(
+        table: tuple[dict[str, int], list[Group]], data: st.DataObject) -> None:
+    """An insider's figures may name only the rows (a site's figures name services, not
+    each organisation's row): the totals they can add up are theirs as well, so the cells
+    hidden are the same as when the totals are given."""
+    values, groups = table
+    rows = sorted({m for g in groups for m in g.members if m.startswith("r")})
+    own = {r: data.draw(st.integers(0, values[r]), label=f"own {r}") for r in rows}
+    full = dict(own)
+    for g in groups * 2:  # subtotals first, then the totals made of them
+        if g.total not in full and all(m in full for m in g.members):
+            full[g.total] = sum(full[m] for m in g.members)
+    if any(full.get(g.total) != sum(full.get(m, 0) for m in g.members) for g in groups):
+        return  # a shared table split differently: not a consistent insider
+    assert suppress(values, groups, [own]).hidden == suppress(values, groups, [full]).hidden
+
+
 def test_the_attacks_catch_a_lone_hidden_cell() -> None:
     """The checks can fail: one small cell hidden alone next to a shown total."""
     values = {"T": 10, "a": 2, "b": 8}
