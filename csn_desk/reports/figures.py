@@ -79,7 +79,9 @@ def plain(figures: Mapping[str, int]) -> Mapping[str, int]:
 
 @dataclass(frozen=True)
 class Figures(Mapping[str, int]):
-    """Named counts; a missing key is zero. Adding two gives the counts of both."""
+    """Named counts (whole numbers: every maker of one gives ``int``s, and snapshots from
+    elsewhere are checked by ``from_json``); a missing key is zero. Adding two gives the
+    counts of both."""
 
     counts: Mapping[str, int] = field(default_factory=dict)
 
@@ -162,11 +164,17 @@ def total(parts: Iterable[Mapping[str, int]]) -> Figures:
     parts = list(parts)
     if len(parts) == 1 and isinstance(parts[0], Figures):  # (checked whole numbers already)
         return Figures({k: v for k, v in parts[0].items() if v})
-    out: dict[str, int] = {}
-    for part in parts:
+    if not parts:
+        return Figures()
+    # (a Figures holds whole numbers already; any other mapping's are made whole numbers)
+    whole = [p.counts if isinstance(p, Figures) else {k: int(v) for k, v in p.items()}
+             for p in parts]
+    out = {name: value for name, value in whole[0].items() if value}
+    for part in whole[1:]:
+        get = out.get
         for name, value in part.items():
             if value:
-                out[name] = out.get(name, 0) + int(value)
+                out[name] = get(name, 0) + value
     return Figures(out)
 
 
