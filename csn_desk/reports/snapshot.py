@@ -18,7 +18,10 @@ organisation's contribution could be worked out from (see ``suppression.py``).
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -117,7 +120,7 @@ def network_counts(ws: Workspace, month: Period, only: Collection[str] | None = 
     """The network's figures for a month: every snapshot for it in this copy, added up,
     and each organisation's part (for the insider check of suppression). With ``only``,
     just those figures are added up (a chart's months need a dozen of tens of thousands);
-    each snapshot is still checked whole."""
+    each snapshot is still checked whole (once: see ``_checked_part``)."""
     key = month.month_key
     with ws.db.read() as s:
         rows = s.execute(select(col(TallySnapshot.site_id), col(TallySnapshot.organisation_id),
@@ -128,16 +131,51 @@ def network_counts(ws: Workspace, month: Period, only: Collection[str] | None = 
     parts: dict[str, list[Figures]] = {}
     damaged, sites, oldest = 0, 0, None
     for _site, claimed_org, text, computed, site_org in rows:
-        try:
-            figures = Figures.from_json(text)
-        except InvalidInput:
+        figures = _checked(text) if only is None else _checked_part(text, tuple(only))
+        if figures is None:
             damaged += 1
             continue
-        if only is not None:
-            counts = figures.counts
-            figures = Figures({k: counts[k] for k in only if k in counts})
         parts.setdefault(site_org or claimed_org, []).append(figures)
         sites += 1
         oldest = computed if oldest is None or computed < oldest else oldest
     by_org = {org: total(figs) for org, figs in parts.items()}
     return NetworkCounts(month, total(by_org.values()), by_org, sites, oldest, damaged)
+
+
+def _checked(text: str) -> Figures | None:
+    """A snapshot's figures, or None if it is damaged (refused whole)."""
+    try:
+        return Figures.from_json(text)
+    except InvalidInput:
+        return None
+
+
+# The chart's few figures of snapshots already checked whole, by the snapshot's digest: the
+# twelve-month chart reads every site's snapshot of ten months that the tables do not need,
+# and checking each whole again (tens of thousands of names) would cost more than the rest
+# of those months. The digest covers the whole text, so a snapshot that changes in any way
+# is checked again. Counts only (no personal data); a few thousand small entries at most.
+_PARTS: OrderedDict[tuple[bytes, tuple[str, ...]], Figures | None] = OrderedDict()
+_PARTS_LOCK = threading.Lock()
+_PARTS_KEPT = 4096
+
+
+def _checked_part(text: str, only: tuple[str, ...]) -> Figures | None:
+    """``only``'s figures of a snapshot checked whole, or None if it is damaged."""
+    if not isinstance(text, str):
+        return None
+    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
+           only)
+    with _PARTS_LOCK:
+        if key in _PARTS:
+            _PARTS.move_to_end(key)
+            return _PARTS[key]
+    figures = _checked(text)
+    if figures is not None:
+        counts = figures.counts
+        figures = Figures({k: counts[k] for k in only if k in counts})
+    with _PARTS_LOCK:
+        _PARTS[key] = figures
+        while len(_PARTS) > _PARTS_KEPT:
+            _PARTS.popitem(last=False)
+    return figures

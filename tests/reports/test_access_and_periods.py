@@ -14,8 +14,8 @@ from csn_desk.accounts import add_user, sign_in
 from csn_desk.errors import InvalidInput, NotAllowed
 from csn_desk.reports import periods
 from csn_desk.reports.periods import Period, date_range, month
-from csn_desk.reports.snapshot import publish_snapshots, snapshot_id
-from csn_desk.reports.tallies import can_view, compute_tallies
+from csn_desk.reports.snapshot import network_counts, publish_snapshots, snapshot_id
+from csn_desk.reports.tallies import can_view, chart_keys, compute_tallies
 from csn_desk.store.models import ChangeLog, TallySnapshot
 from csn_desk.workspace import Workspace
 from tests.conftest import PASSPHRASE
@@ -105,3 +105,36 @@ def test_snapshots_go_through_the_write_path_in_the_network_scope(ws: Workspace)
         publish_snapshots(ws, [date_range(date(2026, 10, 1), date(2026, 10, 2))])
     with pytest.raises(NotAllowed, match="only its own"):
         publish_snapshots(ws, [OCTOBER], site_ids=["another-site"])
+
+
+def test_chart_months_read_each_snapshot_checked_whole_and_as_it_is_now(ws: Workspace) -> None:
+    """The chart's months keep only a dozen figures of each snapshot: the snapshot is still
+    refused whole if anything in it is damaged, and a snapshot that changes is read again."""
+    publish_snapshots(ws, [OCTOBER])
+    sid = snapshot_id(ws.site_id, "2026-10")
+    need = chart_keys()[2]
+    service = "ref_service:01970d89-6e80-71de-90ba-65d050842aaa"
+
+    def store(counts: str) -> None:
+        with ws.db.write(ws.actor) as w:
+            row = w.session.get(TallySnapshot, sid)
+            assert row is not None
+            w.update(row, figures='{"v": 1, "counts": {' + counts + '}}')
+
+    def chart() -> tuple[int, int, int]:
+        found = network_counts(ws, OCTOBER, chart_keys())
+        return found.whole.get("enquiries"), found.whole.get(need), found.damaged
+
+    good = f'"enquiries": 7, "{need}": 3, "{service}": 2'
+    store(good)
+    assert chart() == (7, 3, 0)
+    assert chart() == (7, 3, 0)
+    store(f'"enquiries": 9, "{need}": 3, "{service}": 2')
+    assert chart() == (9, 3, 0)
+    for damage in (f'"{service}": -2', f'"{service}": 1.5', '"Robert Smith, 1 High St": 1'):
+        store(f'"enquiries": 9, "{need}": 3, ' + damage)  # not one of the chart's figures
+        assert chart() == (0, 0, 1)
+        assert chart() == (0, 0, 1)
+        assert network_counts(ws, OCTOBER).damaged == 1
+    store(good)
+    assert chart() == (7, 3, 0)
