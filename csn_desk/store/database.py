@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
 from csn_desk.errors import AlreadyInitialised, DatabaseUnreadable, NoDatabase
 from csn_desk.store import migrate
 from csn_desk.store.atomic import fsync_dir
-from csn_desk.store.engine import WRITE_OPTION, make_engine
+from csn_desk.store.engine import WRITE_OPTION, connect, make_engine
 from csn_desk.store.keys import KdfParams, KeyFile, new_db_key, new_recovery_key
 from csn_desk.store.paths import DataPaths
 from csn_desk.store.writes import Actor, Writer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,6 +37,18 @@ class Database:
     key: bytes
     engine: Engine
     backup_made: Path | None = None
+    # The checkpoint a large unit of work left to a thread of its own (see ``write``).
+    _checkpointer: threading.Thread | None = field(default=None, init=False, repr=False)
+    _checkpointer_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
+                                               repr=False)
+
+    def __post_init__(self) -> None:
+        # Whoever disposes of the engine's connections (closing; a rekey, which must then
+        # have the database to itself) first waits for a background checkpoint to end.
+        event.listen(self.engine, "engine_disposed", self._engine_disposed)
+
+    def _engine_disposed(self, _engine: Engine) -> None:
+        self.wait_for_checkpoint()
 
     # -- opening ----------------------------------------------------------------------------
     @classmethod
@@ -100,6 +116,7 @@ class Database:
         return paths
 
     def close(self) -> None:
+        self.wait_for_checkpoint()
         self.engine.dispose()
 
     def __enter__(self) -> Database:
@@ -132,6 +149,44 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+        if writer.checkpoint_deferred:
+            self._checkpoint_in_background()
+
+    # -- checkpoints --------------------------------------------------------------------------
+    # A large unit of work (``Writer.large``, a directory import) commits without copying its
+    # WAL into the database; that copy is made here, on a thread with its own connection,
+    # so the import returns sooner and no later commit on the GUI's path pays for it.
+    # PASSIVE: it never waits for or blocks readers and writers (a commit meanwhile only
+    # skips its own automatic checkpoint, the lock being taken). SQLite's checkpoint is
+    # crash-safe: one cut short (the process ends) leaves the WAL to the next.
+    def _checkpoint_in_background(self) -> None:
+        with self._checkpointer_lock:
+            thread = threading.Thread(target=self._checkpoint, args=(self._checkpointer,),
+                                      name="csn-desk-checkpoint", daemon=True)
+            self._checkpointer = thread
+            thread.start()
+
+    def _checkpoint(self, earlier: threading.Thread | None) -> None:
+        if earlier is not None:
+            earlier.join()  # one at a time (a second would find the lock taken and stop)
+        try:
+            conn = connect(self.paths.database, self.key)
+        except Exception:  # a rekey or a closed folder: the next commit's checkpoint does it
+            log.warning("background checkpoint: could not open the database", exc_info=True)
+            return
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except Exception:
+            log.warning("background checkpoint failed", exc_info=True)
+        finally:
+            conn.close()
+
+    def wait_for_checkpoint(self) -> None:
+        """Wait for a background checkpoint (if one is running) to end."""
+        with self._checkpointer_lock:
+            thread, self._checkpointer = self._checkpointer, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
 
     def key_file(self) -> KeyFile:
         return KeyFile.load(self.paths.key_file)

@@ -20,6 +20,9 @@ from csn_desk.logs import silence_sql
 
 BUSY_TIMEOUT_MS = 15000
 WRITE_OPTION = "csn_write"
+# A pooled connection's ``info`` key: the ``wal_autocheckpoint`` to give the connection back
+# when it returns to the pool (set by ``Writer.large``, which turns it off for its commit).
+RESTORE_AUTOCHECKPOINT = "csn_restore_wal_autocheckpoint"
 
 
 def _null(value: None) -> None:
@@ -90,5 +93,13 @@ def make_engine(path: Path, key: bytes) -> Engine:
     def _begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(dbapi_connection: Any, record: Any) -> None:
+        # After the unit of work has committed or rolled back, before any other can have
+        # the connection: its own automatic checkpoints come back (see Writer.large).
+        restore = record.info.pop(RESTORE_AUTOCHECKPOINT, None) if record is not None else None
+        if restore is not None and dbapi_connection is not None:
+            dbapi_connection.execute(f"PRAGMA wal_autocheckpoint = {int(restore)}")
 
     return engine
