@@ -15,6 +15,8 @@ file does not carry is left as it is."""
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -208,9 +210,12 @@ def _count(outcomes: list[Outcome]) -> Counts:
                   outcomes.count("unchanged"))
 
 
-def _plan(entries: Entries, existing: _Existing, by_name: bool) -> _Plan:
+def _plan(entries: Entries, existing: _Existing, by_name: bool, *,
+          duplicates: bool = True) -> _Plan:
     """Match every valid entry to the directory. The file's own problems are copied, so
-    planning twice (a check, then the import) reports each problem once."""
+    planning twice (a check, then the import) reports each problem once. ``duplicates``:
+    also warn about new entries that look like others (else the caller calls
+    ``_flag_duplicates`` itself, before it reads the problems)."""
     src = entries.problems
     p = Problems(list(src.issues), set(src.failed), src.limit, src.dropped)
     plan = _Plan(problems=p)
@@ -279,7 +284,8 @@ def _plan(entries: Entries, existing: _Existing, by_name: bool) -> _Plan:
                                if ofound is not None and organisation_unchanged(owant, ofound)}
     plan.organisation_counts = _count([org_outcomes[i] for i, _o in kept])
     plan.service_counts = _count(service_outcomes)
-    _flag_duplicates(plan, existing)
+    if duplicates:
+        _flag_duplicates(plan, existing)
     return plan
 
 
@@ -364,16 +370,20 @@ def import_entries(ws: Workspace, source: str, entries: Entries, *, valid_only: 
 def _import_entries(ws: Workspace, source: str, entries: Entries, valid_only: bool,
                     tell: Progress) -> ImportReport:
     written = False
+    flagging = _Background()
     with ws.db.write(ws.actor) as w, contextlib.ExitStack() as large:
+        large.enter_context(flagging)  # left last: waited for before the commit
         size = len(entries.services) + len(entries.organisations)
         if size >= LARGE_IMPORT:
             # ~16 KiB of page cache an entry (the rows, their change log and clocks, and
             # the indexes they go into), up to 384 MiB for a 20,000-service feed.
             large.enter_context(w.large(cache_mib=min(384, max(64, size // 64))))
         tell.progress(0, 0, "Comparing with the directory")
-        plan = _plan(entries, _Existing.read(w.session), by_name=_by_name(entries))
+        existing = _Existing.read(w.session)
+        plan = _plan(entries, existing, by_name=_by_name(entries), duplicates=False)
         nothing_valid = not plan.organisations and not plan.services
         if (plan.problems.failed and not valid_only) or nothing_valid:
+            _flag_duplicates(plan, existing)
             return _report(source, entries, plan, written=False, dry_run=False)
         # New organisations, services and their rows are gathered and written a few hundred
         # at a time (Writer.create_many per table): the same rows as one by one, in far
@@ -388,6 +398,13 @@ def _import_entries(ws: Workspace, source: str, entries: Entries, valid_only: bo
             if new_services >= LARGE_IMPORT:
                 indexing.enter_context(w.log_index_deferred(new_services * LOG_ROWS_A_SERVICE))
             org_outcomes, service_outcomes = _write(w, plan, tell, index)
+            # The warnings about look-alike entries change nothing written: they are
+            # worked out on a thread of their own while the last long statements run
+            # (SQLite lets go of the GIL inside each; the warnings are pure Python on the
+            # plan, which nothing here changes any more; the write never reads the plan's
+            # problems), and waited for before the commit: if they fail, nothing is
+            # written, as before.
+            flagging.start(_flag_duplicates, plan, existing)
         total = len(plan.services)
         plan.organisation_counts = _count(org_outcomes)
         plan.service_counts = _count(service_outcomes)
@@ -401,6 +418,35 @@ def _import_entries(ws: Workspace, source: str, entries: Entries, valid_only: bo
         written = True
         tell.progress(total, total, "Finishing")
     return _report(source, entries, plan, written=written, dry_run=False)
+
+
+class _Background:
+    """One function on a thread of its own, ``start``-ed inside a ``with`` block. Leaving
+    the block waits for it and raises what it raised; if the block itself failed, it only
+    waits (the block's own error is the one to see)."""
+
+    def __init__(self) -> None:
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def start(self, fn: Callable[..., object], *args: object) -> None:
+        def run() -> None:
+            try:
+                fn(*args)
+            except BaseException as exc:  # handed to result()
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, name="csn-desk-import", daemon=True)
+        self.thread.start()
+
+    def __enter__(self) -> _Background:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_exc: object) -> None:
+        if self.thread is not None:
+            self.thread.join()
+        if kind is None and self.error is not None:
+            raise self.error
 
 
 def _write(w: Writer, plan: _Plan, tell: Progress, index: IndexAfterwards | None
