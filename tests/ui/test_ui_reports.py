@@ -168,3 +168,26 @@ def test_named_for_screen_readers_and_usable_at_200_percent(
     # The summary's label column and numbers are readable: rows are as tall as their text.
     metrics = view.fontMetrics()
     assert view.rowHeight(0) >= metrics.height()
+
+
+def test_tables_out_of_sight_when_figures_arrive_are_fitted_when_seen(
+        qtbot: QtBot, qapp: QApplication, demo_ws: Workspace, runner: TaskRunner) -> None:
+    """Only the table in sight is fitted when the figures arrive (so the window is not held
+    up); each other one is fitted to its text when its tab is opened: at 200% text on a
+    narrow page the long labels wrap, and every row is as tall as its text needs."""
+    theme.apply_text_scale(qapp, 200)
+    page = _page(qtbot, demo_ws, runner)
+    page.resize(760, 800)
+    page.tabs.setCurrentIndex(0)
+    _reload(qtbot, page)  # arrives with only the summary in sight
+    views = [page.tabs.widget(i).findChild(QTableView) or page.tabs.widget(i)
+             for i in range(1, page.tabs.count())]
+    wrapped = 0
+    for index, view in enumerate(views, start=1):
+        assert isinstance(view, QTableView)
+        page.tabs.setCurrentIndex(index)
+        qtbot.waitUntil(view.isVisible, timeout=TIMEOUT)
+        for row in range(view.model().rowCount()):
+            assert view.rowHeight(row) >= view.sizeHintForRow(row), (index, row)
+            wrapped += view.rowHeight(row) > 2 * view.fontMetrics().height()
+    assert wrapped  # (some labels did wrap: the check above had something to check)
