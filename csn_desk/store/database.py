@@ -38,9 +38,10 @@ class Database:
     engine: Engine
     backup_made: Path | None = None
     # The checkpoint a large unit of work left to a thread of its own (see ``write``).
-    _checkpointer: threading.Thread | None = field(default=None, init=False, repr=False)
+    _checkpointer: threading.Thread | None = field(default=None, init=False, repr=False,
+                                                   compare=False)
     _checkpointer_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
-                                               repr=False)
+                                               repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Whoever disposes of the engine's connections (closing; a rekey, which must then

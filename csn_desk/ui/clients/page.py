@@ -316,12 +316,14 @@ class ClientsPage(QWidget):
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         """In one column, keep the focused control in sight; going into the record's tabs
         brings the whole tab section into view (the tabs are one view high, and the scroll
-        inside each tab keeps its own focus in sight)."""
+        inside each tab keeps its own focus in sight; if they cannot be made that small,
+        the focused control is followed instead)."""
         if not self.one_column or new is None or not self.column_body.isAncestorOf(new):
             return
-        if self.tabs.isAncestorOf(new):
+        if self.tabs.isAncestorOf(new) and (self.tabs.height()
+                                            <= self.column_scroll.viewport().height()):
             self._pin(self.tabs)
-        else:
+        else:  # (tabs taller than the view, at a very large text size: follow the focus)
             self._unpin()
             self.column_scroll.ensureWidgetVisible(new, 16, 16)
 
