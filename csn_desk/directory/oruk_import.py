@@ -433,7 +433,7 @@ class _Background:
         def run() -> None:
             try:
                 fn(*args)
-            except BaseException as exc:  # handed to result()
+            except BaseException as exc:  # raised on leaving the block
                 self.error = exc
 
         self.thread = threading.Thread(target=run, name="csn-desk-import", daemon=True)

@@ -162,8 +162,6 @@ def _counts_ok(values: Iterable[object]) -> bool:
 
 def total(parts: Iterable[Mapping[str, int]]) -> Figures:
     parts = list(parts)
-    if len(parts) == 1 and isinstance(parts[0], Figures):  # (checked whole numbers already)
-        return Figures({k: v for k, v in parts[0].items() if v})
     if not parts:
         return Figures()
     # (a Figures holds whole numbers already; any other mapping's are made whole numbers)

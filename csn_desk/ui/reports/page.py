@@ -295,12 +295,12 @@ class ReportsPage(QWidget):
 
     # -- life cycle -------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
-        """The text size changed (View > Text size): fit every table to it again."""
+        """The text size changed (View > Text size): fit every table to it again (each
+        when it is in sight)."""
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            for view in self.findChildren(QTableView):
-                if view.model() is not None:
-                    _fit(view)
+            self._fit_when_seen(*(view for view in self.findChildren(QTableView)
+                                  if view.model() is not None))
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
@@ -310,13 +310,10 @@ class ReportsPage(QWidget):
             self._run(lambda _s: data.places(self.ws), on_done=self._places_loaded,
                       on_error=self._failed)
 
-    def _fit_when_seen(self, view: QTableView) -> None:
-        """``_fit`` now if the table is in sight, else when it comes into sight."""
-        if view.isVisible():
-            self._unfitted.discard(view)
-            _fit(view)
-        else:
-            self._unfitted.add(view)
+    def _fit_when_seen(self, *views: QTableView) -> None:
+        """``_fit`` each table now if it is in sight, else when it comes into sight."""
+        self._unfitted.update(views)
+        self._fit_seen()
 
     def _fit_seen(self) -> None:
         for view in [v for v in self._unfitted if v.isVisible()]:
