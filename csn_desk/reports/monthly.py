@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import Session
 
@@ -18,19 +19,20 @@ from csn_desk.store.rawsql import driver
 from csn_desk.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
+_READERS = 3  # periods read at once (a report reads three besides the chart's)
 
 
 _SITES_SQL = ("SELECT site_id, json_group_object(key, n) FROM tally_month "
               "WHERE organisation_id = ? AND month = ? AND n != 0 GROUP BY site_id")
-_SITES_CLIENTS_SQL = ("SELECT site_id, count(*), sum(is_first) FROM tally_client_month "
-                      "WHERE organisation_id = ? AND month = ? GROUP BY site_id")
 _SITE_SQL = ("SELECT key, n FROM tally_month WHERE organisation_id = ? AND month = ? "
              "AND site_id = ? AND n != 0")
 _SITE_CLIENTS_SQL = ("SELECT count(*), sum(is_first) FROM tally_client_month "
                      "WHERE organisation_id = ? AND month = ? AND site_id = ?")
 # Each site's clients of the month (and those in their first month) as JSON lists, read in
 # primary-key order (no sorting); the distinct ones are counted in Python.
-_CLIENTS_SQL = ("SELECT json_group_array(client_id), "
+# (A site's clients are distinct: (organisation, month, site, client) is the primary key, so
+# the lengths of its two lists are its clients and its new clients.)
+_CLIENTS_SQL = ("SELECT site_id, json_group_array(client_id), "
                 "json_group_array(client_id) FILTER (WHERE is_first) FROM tally_client_month "
                 "WHERE organisation_id = ? AND month = ? GROUP BY site_id")
 # The chart's months, all in one statement, as seeks in the primary key (organisation,
@@ -70,28 +72,39 @@ def month_counts(s: Session, organisation_id: str, month: Period, by_site: bool 
     con = driver(s)
     sites: dict[str, dict[str, int]] = {
         site: json.loads(text) for site, text in con.execute(_SITES_SQL, (organisation_id, key))}
-    for site, clients, new in con.execute(_SITES_CLIENTS_SQL, (organisation_id, key)):
+    site_clients = _clients(s, organisation_id, key)
+    for site, (clients, new) in site_clients.items():
         counts = sites.setdefault(site, {})
         if new:
-            counts[F.NEW_CLIENTS] = int(new)
-        if int(clients) - int(new or 0):
-            counts[F.RETURNING_CLIENTS] = int(clients) - int(new or 0)
+            counts[F.NEW_CLIENTS] = new
+        if clients - new:
+            counts[F.RETURNING_CLIENTS] = clients - new
     figures = {site: F.Figures(counts) for site, counts in sites.items()}
     whole = dict(F.total(figures.values()).counts)
     whole.pop(F.NEW_CLIENTS, None)
     whole.pop(F.RETURNING_CLIENTS, None)
-    whole.update({k: v for k, v in _clients(s, organisation_id, key).items() if v})
+    whole.update({k: v for k, v in site_clients.whole.items() if v})
     return PeriodCounts(month, figures, F.Figures(whole))
 
 
-def _clients(s: Session, organisation_id: str, key: str) -> dict[str, int]:
-    """Distinct clients over the whole organisation (one person may visit two sites)."""
+class _Clients(dict[str, tuple[int, int]]):
+    """Each site's (clients, new clients) of a month, and ``whole``: the organisation's
+    distinct new and returning clients (one person may visit two sites)."""
+
+    whole: dict[str, int]
+
+
+def _clients(s: Session, organisation_id: str, key: str) -> _Clients:
     clients: set[str] = set()
     new: set[str] = set()
-    for every, first in driver(s).execute(_CLIENTS_SQL, (organisation_id, key)):
-        clients.update(json.loads(every))
-        new.update(json.loads(first))
-    return {F.NEW_CLIENTS: len(new), F.RETURNING_CLIENTS: len(clients) - len(new)}
+    out = _Clients()
+    for site, every_text, first_text in driver(s).execute(_CLIENTS_SQL, (organisation_id, key)):
+        every, first = json.loads(every_text), json.loads(first_text)
+        out[site] = (len(every), len(first))
+        clients.update(every)
+        new.update(first)
+    out.whole = {F.NEW_CLIENTS: len(new), F.RETURNING_CLIENTS: len(clients) - len(new)}
+    return out
 
 
 def _whole_month(s: Session, organisation_id: str, month: Period) -> PeriodCounts:
@@ -106,7 +119,7 @@ def _whole_month(s: Session, organisation_id: str, month: Period) -> PeriodCount
         get = whole.get
         for name, n in counts.items():
             whole[name] = get(name, 0) + n
-    whole.update(_clients(s, organisation_id, key))
+    whole.update(_clients(s, organisation_id, key).whole)
     return PeriodCounts(month, {}, F.Figures({k: v for k, v in whole.items() if v}))
 
 
@@ -157,26 +170,43 @@ def organisation_counts(ws: Workspace, periods: Sequence[Period],
     ``needs_only`` get only their enquiries and needs (the chart's months). Without
     ``by_site``, months come as the organisation's whole only (no per-site breakdown). With
     ``site_id``, only that site's figures are read (as its part of the breakdown, and as the
-    whole)."""
+    whole).
+
+    Each period is read on a thread of its own, in a read transaction of its own: SQLite
+    lets go of Python's lock while it reads and decrypts, so one period's reading overlaps
+    another's parsing (a report reads three; a large network's month is tens of thousands
+    of rows). Each period's figures are consistent within themselves, as before; periods
+    are separate figures."""
     report = progress or (lambda _done, _total, _text: None)
-    out = []
-    with ws.db.read() as s:
-        chart = needs_months(s, ws.organisation_id,
-                             [p for p in periods if p.is_month and p in needs_only],
-                             by_site or site_id is not None)
-        for done, period in enumerate(periods, start=1):
-            if period in chart:
-                found = chart[period]
-                if site_id is not None:
-                    mine = found.by_site.get(site_id)
-                    found = PeriodCounts(period, {site_id: mine} if mine else {},
+    chart_months = [p for p in periods if p.is_month and p in needs_only]
+    others = list(dict.fromkeys(p for p in periods if p not in chart_months))
+
+    def read(period: Period) -> PeriodCounts:
+        with ws.db.read() as s:
+            if period.is_month and site_id is not None:
+                return site_month_counts(s, ws.organisation_id, period, site_id)
+            if period.is_month:
+                return month_counts(s, ws.organisation_id, period, by_site)
+            return count_period(s, Where(ws.organisation_id, site_id), period)
+
+    found: dict[Period, PeriodCounts] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(_READERS, len(others))),
+                            thread_name_prefix="csn-desk-tallies") as pool:
+        reading = [(p, pool.submit(read, p)) for p in others]
+        with ws.db.read() as s:  # the chart's months meanwhile, here
+            chart = needs_months(s, ws.organisation_id, chart_months,
+                                 by_site or site_id is not None)
+        for period, counts in chart.items():
+            if site_id is None:
+                found[period] = counts
+                continue
+            mine = counts.by_site.get(site_id)
+            found[period] = PeriodCounts(period, {site_id: mine} if mine else {},
                                          mine or F.Figures())
-                out.append(found)
-            elif period.is_month and site_id is not None:
-                out.append(site_month_counts(s, ws.organisation_id, period, site_id))
-            elif period.is_month:
-                out.append(month_counts(s, ws.organisation_id, period, by_site))
-            else:
-                out.append(count_period(s, Where(ws.organisation_id, site_id), period))
-            report(done, len(periods), f"Counted {period.label}")
-    return out
+        total = len(found) + len(reading)
+        if found:
+            report(len(found), total, "Counted the chart's months")
+        for done, (period, future) in enumerate(reading, start=len(found) + 1):
+            found[period] = future.result()
+            report(done, total, f"Counted {period.label}")
+    return [found[p] for p in periods]

@@ -64,11 +64,11 @@ def _month_end_utc(month: Period) -> datetime:
     return datetime.combine(month.end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
 
 
-def _stale(row: TallySnapshot | None, month: Period, now: datetime) -> bool:
-    if row is None:
+def _stale(computed_at: datetime | None, month: Period, now: datetime) -> bool:
+    """A snapshot (computed at ``computed_at``; None: there is none) to count again."""
+    if computed_at is None:
         return True
-    computed = row.computed_at if row.computed_at.tzinfo else row.computed_at.replace(
-        tzinfo=UTC)
+    computed = computed_at if computed_at.tzinfo else computed_at.replace(tzinfo=UTC)
     return computed < _month_end_utc(month) + SETTLING and computed < now - REFRESH
 
 
@@ -87,10 +87,14 @@ def publish_snapshots(ws: Workspace, months: Sequence[Period], *,
         raise NotAllowed("A site publishes only its own tally snapshots.")
     now = utcnow()
     if only_stale:
+        # Only when each was computed (not the figures: a large network's are megabytes).
+        ids = {(site, m): snapshot_id(site, m.month_key) for m in months for site in sites}
         with ws.db.read() as s:
-            months = [m for m in months
-                      if any(_stale(s.get(TallySnapshot, snapshot_id(site, m.month_key)), m, now)
-                             for site in sites)]
+            computed = dict(s.execute(
+                select(col(TallySnapshot.id), col(TallySnapshot.computed_at))
+                .where(col(TallySnapshot.id).in_(list(ids.values())))).all())
+        months = [m for m in months
+                  if any(_stale(computed.get(ids[site, m]), m, now) for site in sites)]
     if not months:
         return 0
     counts = organisation_counts(ws, months, progress=progress)

@@ -15,6 +15,7 @@ other to reveal what was hidden.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,7 +31,14 @@ from csn_desk.reports import tables as T
 from csn_desk.reports.monthly import organisation_counts
 from csn_desk.reports.periods import Period
 from csn_desk.reports.snapshot import network_counts, publish_snapshots
-from csn_desk.reports.suppression import NOTHING_HIDDEN, Group, Suppression, prepare, suppress
+from csn_desk.reports.suppression import (
+    NOTHING_HIDDEN,
+    Group,
+    Sums,
+    Suppression,
+    prepare,
+    suppress,
+)
 from csn_desk.store.models import Organisation, Site
 from csn_desk.store.rawsql import driver
 from csn_desk.vocab import vocab
@@ -157,12 +165,37 @@ def organisation_sites(ws: Workspace) -> list[tuple[str, str]]:
     return sorted(((r[0], r[1]) for r in rows), key=lambda r: (r[0] != ws.site_id, r[1]))
 
 
-def _labels(ws: Workspace, columns: Sequence[Mapping[str, int]]) -> T.Labels:
+_Directory = tuple[list[tuple[str, str, str | None]], list[tuple[str, str]]]
+
+
+def _read_directory(ws: Workspace) -> _Directory | None:
+    """Every service's (id, name, organisation) and every organisation's (id, name) when
+    the directory is large (else None: the few services referred to are looked up). Read
+    on a thread while the months are read (SQLite lets go of Python's lock as it reads),
+    so a report on a large directory does not wait for it afterwards."""
+    with ws.db.read() as s:
+        con = driver(s)
+        if con.execute("SELECT count(*) FROM service").fetchone()[0] <= _WHOLE_DIRECTORY:
+            return None
+        return (con.execute("SELECT id, name, organisation_id FROM service").fetchall(),
+                con.execute("SELECT id, name FROM organisation").fetchall())
+
+
+def _labels(ws: Workspace, columns: Sequence[Mapping[str, int]],
+            directory: _Directory | None = None) -> T.Labels:
+    """Names of the services (and their organisations) the columns refer to: from
+    ``directory`` when many are referred to (one pass over it beats many look-ups), else
+    looked up."""
     prefix = "ref_service:"
     keys: set[str] = set().union(*columns)
     found = {k[len(prefix):] for k in keys if k.startswith(prefix)} - {F.EXTERNAL}
+    if directory is not None and len(found) > _WHOLE_DIRECTORY:
+        service_rows, org_rows = directory
+        services = {sid: (name, org) for sid, name, org in service_rows if sid in found}
+        wanted = {org for _n, org in services.values() if org}
+        return T.Labels(services, {oid: name for oid, name in org_rows if oid in wanted})
     ids = sorted(found) if len(found) <= _WHOLE_DIRECTORY else list(found)
-    services: dict[str, tuple[str, str | None]] = {}
+    services = {}
     orgs: dict[str, str] = {}
     with ws.db.read() as s:
         con = driver(s)  # plain rows: a large network refers to tens of thousands
@@ -256,19 +289,19 @@ def _compute(ws: Workspace, period: Period, scope: str, site_id: str | None,
     trend_months = period.trend()
     wanted = list(dict.fromkeys([*comparisons, *trend_months]))
     chart_only = [m for m in trend_months if m not in comparisons]
-    counted, network_sites = _gather(ws, scope, site, wanted, report, chart_only, hide)
-    by_period = dict(zip(wanted, counted, strict=True))
-
-    main = [by_period[p] for p in comparisons]
-    labels = _labels(ws, [c.whole for c in main])
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csn-desk-directory") as pool:
+        directory = pool.submit(_read_directory, ws)
+        counted, network_sites = _gather(ws, scope, site, wanted, report, chart_only, hide)
+        by_period = dict(zip(wanted, counted, strict=True))
+        main = [by_period[p] for p in comparisons]
+        labels = _labels(ws, [c.whole for c in main], directory.result())
     ext = [T.extend(c.whole, labels) for c in main]
     the_specs = T.specs(ext, labels, by_size=not hide, service_sums=hide)
     masks: list[Suppression] | None = None
     if hide:
         sums = prepare(T.groups(the_specs))  # the same sums for each column
         # (each insider's part of the extended cells is worked out from the sums)
-        masks = [suppress(fig, sums, [F.plain(x) for x in c.insiders])
-                 for fig, c in zip(ext, main, strict=True)]
+        masks = _suppress_columns(sums, ext, main)
     tables = T.render(the_specs, ext, masks)
     summary = T.summary_table(ext, masks)
     trend = _trend(trend_months, by_period, comparisons, masks)
@@ -282,6 +315,20 @@ def _compute(ws: Workspace, period: Period, scope: str, site_id: str | None,
     return Tallies(period, scope, place, org_name, comparisons, summary, tuple(tables),
                    tuple(trend), hide, applied, tuple(notes), utcnow(), site_name,
                    network_sites)
+
+
+def _suppress_columns(sums: Sums, columns: Sequence[Mapping[str, int]],
+                      counts: Sequence[_Counts]) -> list[Suppression]:
+    """Each column's hiding, the columns on threads of their own: most of the work is
+    NumPy's on whole arrays, which lets go of Python's lock, so on a computer with more
+    than one core the columns overlap (a large network's month takes a tenth of a second
+    or more a column)."""
+    def one(i: int) -> Suppression:
+        return suppress(columns[i], sums, [F.plain(x) for x in counts[i].insiders])
+
+    with ThreadPoolExecutor(max_workers=len(columns) or 1,
+                            thread_name_prefix="csn-desk-suppress") as pool:
+        return list(pool.map(one, range(len(columns))))
 
 
 def chart_keys() -> tuple[str, ...]:

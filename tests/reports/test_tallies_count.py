@@ -20,12 +20,20 @@ from csn_desk.demo.generate import create_demo
 from csn_desk.enquiries import EnquiryDraft, NeedInput, save_enquiry, set_need_outcome
 from csn_desk.followups import record_outcome
 from csn_desk.referrals import ReferralDraft, add_event
+from csn_desk.reports import tallies as tallies_module
 from csn_desk.reports.counting import Where, count_period
 from csn_desk.reports.monthly import month_counts, organisation_counts
 from csn_desk.reports.periods import Period, date_range, month
-from csn_desk.reports.snapshot import network_counts, publish_snapshots
+from csn_desk.reports.snapshot import network_counts, publish_snapshots, snapshot_id
 from csn_desk.reports.tallies import compute_tallies
-from csn_desk.store.models import Enquiry, EnquiryNeed, Referral, ReferralEvent, Site
+from csn_desk.store.models import (
+    Enquiry,
+    EnquiryNeed,
+    Referral,
+    ReferralEvent,
+    Site,
+    TallySnapshot,
+)
 from csn_desk.workspace import Workspace
 from tests.reports.kit import (
     brute_force,
@@ -164,6 +172,65 @@ def test_network_figures_are_the_sum_of_site_snapshots(demo: Workspace) -> None:
     tallies = compute_tallies(demo, period, "network")
     assert tallies.suppressed and tallies.network_sites == 3
     assert tallies.summary.row("enquiries").cells[0].value == summed["enquiries"]
+
+
+def _computed_at(ws: Workspace, month_key: str) -> dict[str, datetime]:
+    with ws.db.read() as s:
+        return {r.site_id: r.computed_at for r in s.execute(
+            select(TallySnapshot).where(TallySnapshot.month == month_key)).scalars()}
+
+
+def _utc(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def test_only_missing_and_stale_snapshots_are_counted_again(ws: Workspace) -> None:
+    """A report publishes this site's snapshots only where there is none, or where a recent
+    month's was counted over an hour ago; a settled month's is left alone."""
+    site = ws.site_id
+    recent, settled, missing = month("2026-08"), month("2025-03"), month("2026-07")
+    assert publish_snapshots(ws, [recent, settled]) == 2
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    with ws.db.write(ws.actor) as w:
+        for key in ("2026-08", "2025-03"):
+            row = w.session.get(TallySnapshot, snapshot_id(site, key))
+            assert row is not None
+            w.update(row, computed_at=long_ago)
+    assert _computed_at(ws, "2026-07") == {}
+    written = publish_snapshots(ws, [recent, settled, missing], only_stale=True)
+    assert written == 1  # the missing month's; the others' figures are unchanged
+    assert set(_computed_at(ws, "2026-07")) == {site}
+    assert _utc(_computed_at(ws, "2025-03")[site]) == long_ago  # settled: not counted again
+    again = _computed_at(ws, "2026-08")
+    assert _utc(again[site]) > long_ago  # stale: counted again
+    assert publish_snapshots(ws, [recent], only_stale=True) == 0
+    assert _computed_at(ws, "2026-08") == again  # fresh: not even touched
+
+
+def test_labels_from_the_whole_directory_are_those_looked_up(
+        demo: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report referring to many services reads the whole directory (on a thread, while the
+    months are read) instead of looking each up: the same names either way."""
+    period = month("2026-10")
+    looked_up = compute_tallies(demo, period, "organisation")
+    monkeypatch.setattr(tallies_module, "_WHOLE_DIRECTORY", 1)
+    read_whole: list[bool] = []
+    real = tallies_module._read_directory
+
+    def spy(ws: Workspace) -> object:
+        found = real(ws)
+        read_whole.append(found is not None)
+        return found
+
+    monkeypatch.setattr(tallies_module, "_read_directory", spy)
+    whole = compute_tallies(demo, period, "organisation")
+    assert read_whole == [True]
+    for table in ("referral_services", "referral_orgs"):
+        rows = [(r.key, r.label, r.cells) for r in looked_up.table(table).rows]
+        assert rows == [(r.key, r.label, r.cells) for r in whole.table(table).rows]
+        assert len(rows) > 3
+    assert not any("not in this copy" in r.label
+                   for r in whole.table("referral_services").rows)
 
 
 # -- edits: the triggers keep the monthly tallies true ----------------------------------------
