@@ -200,6 +200,19 @@ def present_codes(columns: Sequence[Mapping[str, int]]) -> Present:
     return index
 
 
+def with_organisations(present: Present, labels: Labels) -> Present:
+    """``present_codes`` of the columns once ``extend``ed, from those of the columns before
+    (without walking the extended columns again): an organisation's referrals row
+    ("ref_org:") has a count exactly when one of its services does, counts never being
+    below zero."""
+    services = present.get("ref_service")
+    if not services:
+        return present
+    org_key, start = labels.org_key, len(REF_ORG) + 1
+    orgs = [*present.get(REF_ORG, ()), *(org_key(_SERVICE + c)[start:] for c in services)]
+    return {**present, REF_ORG: list(dict.fromkeys(orgs))}
+
+
 def _vocab_table(present: Present, key: str, title: str, dimension: str,
                  vocabulary: str, total: str, counts: str, definition: str,
                  chart: bool = False) -> Spec:
@@ -232,13 +245,16 @@ def _ordered(columns: Sequence[Mapping[str, int]], present: Present, dimension: 
 
 
 def specs(columns: Sequence[Mapping[str, int]], labels: Labels, *,
-          by_size: bool = True, service_sums: bool = True) -> list[Spec]:
+          by_size: bool = True, service_sums: bool = True,
+          present: Present | None = None) -> list[Spec]:
     """Every table of the report, for the extended figures of its columns. Without
     ``service_sums`` the services table leaves out that each organisation's services add up
-    to its row (one sum per organisation, for suppression only)."""
+    to its row (one sum per organisation, for suppression only). ``present``: the
+    columns' ``present_codes`` if already known."""
     out: list[Spec] = []
     E, N, R = F.ENQUIRIES, F.NEEDS, F.REFERRALS
-    present = present_codes(columns)
+    if present is None:
+        present = present_codes(columns)
     out.append(_vocab_table(present, "needs", "Needs", "need", "needs", N, "needs",
                             "Needs recorded on the enquiries received in the period, by "
                             "category. One enquiry can record several needs.", chart=True))

@@ -181,14 +181,12 @@ def _read_directory(ws: Workspace) -> _Directory | None:
                 con.execute("SELECT id, name FROM organisation").fetchall())
 
 
-def _labels(ws: Workspace, columns: Sequence[Mapping[str, int]],
-            directory: _Directory | None = None) -> T.Labels:
-    """Names of the services (and their organisations) the columns refer to: from
-    ``directory`` when many are referred to (one pass over it beats many look-ups), else
-    looked up."""
-    prefix = "ref_service:"
-    keys: set[str] = set().union(*columns)
-    found = {k[len(prefix):] for k in keys if k.startswith(prefix)} - {F.EXTERNAL}
+def _labels(ws: Workspace, present: T.Present, directory: _Directory | None = None
+            ) -> T.Labels:
+    """Names of the services (and their organisations) the columns refer to (``present``:
+    their codes): from ``directory`` when many are referred to (one pass over it beats
+    many look-ups), else looked up."""
+    found = set(present.get("ref_service", ())) - {F.EXTERNAL}
     if directory is not None and len(found) > _WHOLE_DIRECTORY:
         service_rows, org_rows = directory
         services = {sid: (name, org) for sid, name, org in service_rows if sid in found}
@@ -294,9 +292,11 @@ def _compute(ws: Workspace, period: Period, scope: str, site_id: str | None,
         counted, network_sites = _gather(ws, scope, site, wanted, report, chart_only, hide)
         by_period = dict(zip(wanted, counted, strict=True))
         main = [by_period[p] for p in comparisons]
-        labels = _labels(ws, [c.whole for c in main], directory.result())
+        present = T.present_codes([c.whole for c in main])
+        labels = _labels(ws, present, directory.result())
     ext = [T.extend(c.whole, labels) for c in main]
-    the_specs = T.specs(ext, labels, by_size=not hide, service_sums=hide)
+    the_specs = T.specs(ext, labels, by_size=not hide, service_sums=hide,
+                        present=T.with_organisations(present, labels))
     masks: list[Suppression] | None = None
     if hide:
         sums = prepare(T.groups(the_specs))  # the same sums for each column

@@ -5,6 +5,8 @@ a row's place in a size order would tell a reader roughly how big a hidden count
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from csn_desk.reports import tables as T
 
@@ -38,3 +40,25 @@ BY_NAME = ["Advocacy (Example Carers Group)", "Befriending (Age Friendly Example
                          ids=["exact: largest first, then by name", "hidden: by name only"])
 def test_service_rows_order(by_size: bool, expected: list[str]) -> None:
     assert _rows(by_size, COUNTS) == expected
+
+
+_SERVICE_IDS = st.sampled_from([*SERVICES, "gone", "external"])  # "gone": not in the directory
+_OTHER_KEYS = st.sampled_from(["enquiries", "need:carers", "ref_org:o2", "ref_org:stray",
+                               "district:DL1"])
+
+
+@given(st.lists(st.tuples(st.dictionaries(_SERVICE_IDS, st.integers(0, 6), max_size=8),
+                          st.dictionaries(_OTHER_KEYS, st.integers(0, 6), max_size=4)),
+                min_size=1, max_size=3))
+@settings(max_examples=200, deadline=None)
+def test_organisations_present_are_worked_out_from_the_services(
+        columns: list[tuple[dict[str, int], dict[str, int]]]) -> None:
+    """The report finds which organisations' rows have a count from the services present,
+    without walking the extended columns: the same codes (a code's order does not matter,
+    every table sorts them)."""
+    labels = T.Labels(SERVICES, ORGS)
+    figures = [{**{f"ref_service:{sid}": n for sid, n in services.items()}, **others}
+               for services, others in columns]
+    quick = T.with_organisations(T.present_codes(figures), labels)
+    walked = T.present_codes([T.extend(f, labels) for f in figures])
+    assert {k: sorted(v) for k, v in quick.items()} == {k: sorted(v) for k, v in walked.items()}
