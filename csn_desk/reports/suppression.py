@@ -66,9 +66,22 @@ class Group(NamedTuple):
     members: tuple[str, ...]
 
 
+class Decided(NamedTuple):
+    """How ``suppress`` decided, as arrays over the sums' cells: the figures it was given,
+    the sums, each cell's count and code (0 shown, else ``CODES``). Kept so that the tables
+    can be filled from arrays instead of looking every cell up by name again in the figures
+    and in ``hidden`` (a large network's month has tens of thousands)."""
+
+    values: Mapping[str, int]
+    sums: Sums
+    counts: npt.NDArray[np.int64]
+    codes: npt.NDArray[np.int8]
+
+
 @dataclass(frozen=True)
 class Suppression:
     hidden: Mapping[str, str] = field(default_factory=dict)  # cell -> PRIMARY/SECONDARY/...
+    decided: Decided | None = field(default=None, compare=False, repr=False)
 
     @property
     def applied(self) -> bool:
@@ -177,6 +190,8 @@ class _NoFixpoint(Exception):
 
 
 _SHOWN, _CODE = 0, {PRIMARY: 1, SECONDARY: 2, WITHHELD: 3}
+CODES = {code: how for how, code in _CODE.items()}  # a ``Decided`` code -> PRIMARY/...
+CODE_OF = dict(_CODE)
 
 
 def _states(sums: Sums, hidden: Mapping[str, str]) -> npt.NDArray[np.int8]:
@@ -334,7 +349,7 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
             return _withhold_all(the_groups, hidden)
     except _NoFixpoint:
         return _withhold_all(the_groups, hidden)
-    return Suppression(dict(hidden))
+    return Suppression(dict(hidden), Decided(values, sums, whole, state))
 
 
 def _withhold_all(groups: Sequence[Group], hidden: dict[str, str]) -> Suppression:

@@ -12,15 +12,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
+
+import numpy as np
 
 from csn_desk.reports import figures as F
 from csn_desk.reports.suppression import (
+    CODE_OF,
+    CODES,
     NOTHING_HIDDEN,
     PRIMARY,
     SECONDARY,
     WITHHELD,
     Group,
+    Sums,
     Suppression,
 )
 from csn_desk.vocab import vocab
@@ -376,29 +381,32 @@ class _Cells(dict[float, Cell]):
         return found
 
 
+def _decided(columns: Sequence[Mapping[str, int]], masks: Sequence[Suppression]
+             ) -> Sums | None:
+    """The sums every column was hidden with, when each mask kept its arrays for that very
+    column (``Suppression.decided``): the tables can then be filled from them."""
+    found = [m.decided for m in masks]
+    if not found or any(d is None or d.values is not fig
+                        for d, fig in zip(found, columns, strict=True)):
+        return None
+    sums = found[0].sums  # type: ignore[union-attr]
+    return sums if all(d.sums is sums for d in found) else None  # type: ignore[union-attr]
+
+
 def render(all_specs: Sequence[Spec], columns: Sequence[Mapping[str, int]],
            hidden: Sequence[Suppression] | None = None) -> list[Table]:
     """The tables with their numbers; hidden cells carry their mark instead."""
     masks = list(hidden) if hidden is not None else [NOTHING_HIDDEN] * len(columns)
-    states = [m.hidden for m in masks]
     shown = _Cells()
-    marked = {PRIMARY: Cell(None, "<5"), SECONDARY: Cell(None, "*"),
-              WITHHELD: Cell(None, "*")}
+    sums = _decided(columns, masks)
     tables = []
     for spec in all_specs:
         keys = [r[0] for r in spec.rows]
-        # Column by column: each column's numbers, then its cells (shared, or marked).
-        by_column = []
-        withheld = False
-        for fig, state_of in zip(columns, states, strict=True):
-            cells = list(map(shown.__getitem__, map(fig.get, keys, repeat(0))))
-            if state_of:
-                for i, key in enumerate(keys):
-                    state = state_of.get(key)
-                    if state is not None:
-                        cells[i] = marked.get(state) or Cell(None, "*")
-                        withheld = withheld or state == WITHHELD
-            by_column.append(cells)
+        at = None if sums is None else _positions(sums, keys)
+        if at is not None:
+            by_column, withheld = _cells_decided(masks, at, shown)
+        else:
+            by_column, withheld = _cells_by_name(columns, masks, keys, shown)
         per_row = zip(*by_column, strict=True) if by_column else repeat((), len(keys))
         rows = tuple([tuple.__new__(Row, (key, label, cells, is_total, "count"))
                       for (key, label, is_total), cells in zip(spec.rows, per_row,
@@ -408,6 +416,52 @@ def render(all_specs: Sequence[Spec], columns: Sequence[Mapping[str, int]],
         tables.append(Table(spec.key, spec.title, spec.counts, spec.definition, rows,
                             note, spec.chart))
     return tables
+
+
+def _positions(sums: Sums, keys: Sequence[str]) -> list[int] | None:
+    """Where each key is among the sums' cells (None if one is not: then by name)."""
+    found = list(map(sums.index.get, keys))
+    return None if None in found else cast(list[int], found)
+
+
+_MARKED = {PRIMARY: Cell(None, "<5"), SECONDARY: Cell(None, "*"), WITHHELD: Cell(None, "*")}
+
+
+def _cells_by_name(columns: Sequence[Mapping[str, int]], masks: Sequence[Suppression],
+                   keys: Sequence[str], shown: _Cells) -> tuple[list[list[Cell]], bool]:
+    """Column by column: each column's numbers, then its cells (shared, or marked)."""
+    by_column = []
+    withheld = False
+    for fig, mask in zip(columns, masks, strict=True):
+        cells = list(map(shown.__getitem__, map(fig.get, keys, repeat(0))))
+        state_of = mask.hidden
+        if state_of:
+            for i, key in enumerate(keys):
+                state = state_of.get(key)
+                if state is not None:
+                    cells[i] = _MARKED.get(state) or Cell(None, "*")
+                    withheld = withheld or state == WITHHELD
+        by_column.append(cells)
+    return by_column, withheld
+
+
+def _cells_decided(masks: Sequence[Suppression], at: list[int], shown: _Cells
+                   ) -> tuple[list[list[Cell]], bool]:
+    """The same, from the arrays suppression kept (each row's cell found once for every
+    column, not looked up by name in each column's figures and hidden cells)."""
+    by_column = []
+    withheld = False
+    for mask in masks:
+        decided = mask.decided
+        assert decided is not None  # (``_decided`` checked)
+        codes = decided.codes[at]
+        cells = list(map(shown.__getitem__, decided.counts[at].tolist()))
+        hidden_at = np.flatnonzero(codes)
+        for i, code in zip(hidden_at.tolist(), codes[hidden_at].tolist(), strict=True):
+            cells[i] = _MARKED[CODES[code]]
+        withheld = withheld or bool((codes == CODE_OF[WITHHELD]).any())
+        by_column.append(cells)
+    return by_column, withheld
 
 
 def summary_table(columns: Sequence[Mapping[str, int]],

@@ -4,11 +4,14 @@ a row's place in a size order would tell a reader roughly how big a hidden count
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csn_desk.reports import tables as T
+from csn_desk.reports.suppression import prepare, suppress
 
 SERVICES = {  # id -> (name, organisation)
     "s1": ("lunch club", "o1"), "s2": ("Befriending", "o1"), "s3": ("Advocacy", "o2"),
@@ -62,3 +65,39 @@ def test_organisations_present_are_worked_out_from_the_services(
     quick = T.with_organisations(T.present_codes(figures), labels)
     walked = T.present_codes([T.extend(f, labels) for f in figures])
     assert {k: sorted(v) for k, v in quick.items()} == {k: sorted(v) for k, v in walked.items()}
+
+
+@pytest.mark.parametrize("counts", [
+    COUNTS,
+    {"s1": 2, "s3": 1},  # everything small: rows withheld
+    {"s1": 7, "s2": 3, "s3": 9, "s4": 1, "s5": 12, "gone": 4, "external": 6},
+])
+def test_tables_filled_from_suppression_arrays_equal_those_by_name(
+        counts: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hidden tables are filled from the arrays suppression kept; the same tables as looking
+    every cell up by name (marks, numbers and the "all hidden" note)."""
+    labels = T.Labels(SERVICES, ORGS)
+    # (figures that add up: every referral has started; nothing else counted)
+    columns = [T.extend({**{f"ref_service:{sid}": n for sid, n in counts.items()},
+                         "referrals": sum(counts.values()),
+                         "ref_outcome:started": sum(counts.values())}, labels),
+               T.extend({"ref_service:s1": 5, "ref_service:s2": 2, "referrals": 7,
+                         "ref_outcome:started": 7}, labels)]
+    all_specs = T.specs(columns, labels, by_size=False, service_sums=True)
+    sums = prepare(T.groups(all_specs))
+    masks = [suppress(c, sums) for c in columns]
+    assert all(m.decided is not None for m in masks)
+    used: list[int] = []
+    real = T._cells_decided
+
+    def spy(*args: object) -> object:
+        used.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(T, "_cells_decided", spy)
+    quick = T.render(all_specs, columns, masks)
+    assert len(used) == len(all_specs)
+    by_name = T.render(all_specs, columns, [replace(m, decided=None) for m in masks])
+    assert len(used) == len(all_specs)
+    assert quick == by_name
+    assert any(c.mark for t in quick for r in t.rows for c in r.cells)
