@@ -410,13 +410,17 @@ def _import_entries(ws: Workspace, source: str, entries: Entries, valid_only: bo
         plan.service_counts = _count(service_outcomes)
         changed = sum(c.created + c.updated for c in (plan.organisation_counts,
                                                        plan.service_counts))
+        tell.progress(total, total, "Finishing")
+        # The end of ``large`` (the clocks copied, the new rows' audit events appended
+        # meanwhile) and the look-alike warnings waited for, before the import's own audit
+        # event: it comes after the events of the rows it made, with nothing held back.
+        large.close()
         if changed:
             s, o = plan.service_counts, plan.organisation_counts
             w.event("import:directory", detail=(
                 f"{entries.shape}; services +{s.created} ~{s.updated}; organisations "
                 f"+{o.created} ~{o.updated}"))
         written = True
-        tell.progress(total, total, "Finishing")
     return _report(source, entries, plan, written=written, dry_run=False)
 
 
@@ -488,11 +492,19 @@ def import_file(ws: Workspace, path: Path, *, dry_run: bool = False, valid_only:
     """Check and (unless ``dry_run``) import one file; never raises for a bad file."""
     if not dry_run:
         require_editor(ws)
-    try:
-        entries = read_entries(path, mapping)
-    except FileRefused as exc:
-        return refused_report(path, str(exc))
-    if dry_run:
-        return check_entries(ws, path.name, entries)
-    return import_entries(ws, path.name, entries, valid_only=valid_only, progress=progress)
+    # One pause of the collector for reading and importing both, and the entries let go
+    # before it ends: between two pauses, or at its end, the collector would walk every
+    # entry read (~0.3 s for a 20,000-service file) for nothing (they hold no cycles).
+    with collector_paused():
+        try:
+            entries = read_entries(path, mapping)
+        except FileRefused as exc:
+            return refused_report(path, str(exc))
+        if dry_run:
+            report = check_entries(ws, path.name, entries)
+        else:
+            report = import_entries(ws, path.name, entries, valid_only=valid_only,
+                                    progress=progress)
+        del entries
+    return report
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -84,31 +86,72 @@ class AuditAppender:
                     user_id: str | None, site_id: str | None) -> None:
         """``append`` for many (action, entity, entity_id) events, in order, in one
         ``executemany`` (no detail)."""
+        self.append_many_while(events, None, user_id=user_id, site_id=site_id)
+
+    def append_many_while(self, events: list[tuple[str, str | None, str | None]],
+                          work: Callable[[], object] | None, *, user_id: str | None,
+                          site_id: str | None) -> None:
+        """``append_many``, with the entries worked out on a thread of their own while
+        ``work`` runs here (if given): a long SQL statement lets go of the GIL, so the
+        chain's hashing costs no time of its own. ``work`` must not append to the chain.
+        The entries are inserted after both have ended (if both succeeded), in order."""
         if not events:
+            if work is not None:
+                work()
             return
-        seq, prev = self._head if self._head is not None else last_entry(self.session)
-        rows = []
-        # What ``_digest`` and ``to_sql`` write, for the many: the time's text from
-        # ``isoformat`` (the same text as their ``strftime`` for a UTC time of a year from
-        # 1000, at a fraction of the cost) and one JSON encoder, not one a call.
-        encode, sha256 = _COMPACT.encode, hashlib.sha256
-        for action, entity, entity_id in events:
-            seq += 1
-            at = utcnow().astimezone(UTC).replace(tzinfo=None)
-            if at.year < 1000:  # never now; the general way, to be exact
-                at_sql = to_sql(at)
-                digest = _digest(prev, seq, at, user_id, site_id, action, entity, entity_id,
-                                 None)
-            else:
-                at_sql = at.isoformat(" ", "microseconds")
-                digest = sha256(encode(
-                    [prev, seq, at.isoformat("T", "microseconds"), user_id, site_id, action,
-                     entity, entity_id, None]).encode()).hexdigest()
-            rows.append((seq, at_sql, user_id, site_id, action, entity, entity_id, None,
-                         prev, digest))
-            prev = digest
+        head = self._head if self._head is not None else last_entry(self.session)
+        if work is None:
+            rows, head = _chain_rows(events, head, user_id, site_id)
+        else:
+            made: list[tuple[list[tuple[object, ...]], tuple[int, str]]] = []
+            failed: list[BaseException] = []
+
+            def chain() -> None:
+                try:
+                    made.append(_chain_rows(events, head, user_id, site_id))
+                except BaseException as exc:  # raised below, here
+                    failed.append(exc)
+
+            thread = threading.Thread(target=chain, name="csn-desk-audit", daemon=True)
+            thread.start()
+            try:
+                work()
+            finally:
+                thread.join()
+            if failed:
+                raise failed[0]
+            rows, head = made[0]
         execute(self.session, _INSERT, rows, many=True)
-        self._head = (seq, prev)
+        self._head = head
+
+
+def _chain_rows(events: list[tuple[str, str | None, str | None]], head: tuple[int, str],
+                user_id: str | None, site_id: str | None
+                ) -> tuple[list[tuple[object, ...]], tuple[int, str]]:
+    """The rows that append these events after ``head`` (seq, hash), and the new head.
+    Plain Python, no database: ``append_many_while`` runs it on a thread."""
+    seq, prev = head
+    rows: list[tuple[object, ...]] = []
+    # What ``_digest`` and ``to_sql`` write, for the many: the time's text from
+    # ``isoformat`` (the same text as their ``strftime`` for a UTC time of a year from
+    # 1000, at a fraction of the cost) and one JSON encoder, not one a call.
+    encode, sha256 = _COMPACT.encode, hashlib.sha256
+    for action, entity, entity_id in events:
+        seq += 1
+        at = utcnow().astimezone(UTC).replace(tzinfo=None)
+        if at.year < 1000:  # never now; the general way, to be exact
+            at_sql = to_sql(at)
+            digest = _digest(prev, seq, at, user_id, site_id, action, entity, entity_id,
+                             None)
+        else:
+            at_sql = at.isoformat(" ", "microseconds")
+            digest = sha256(encode(
+                [prev, seq, at.isoformat("T", "microseconds"), user_id, site_id, action,
+                 entity, entity_id, None]).encode()).hexdigest()
+        rows.append((seq, at_sql, user_id, site_id, action, entity, entity_id, None,
+                     prev, digest))
+        prev = digest
+    return rows, (seq, prev)
 
 
 CHANGED, REMOVED, REORDERED = "changed", "removed", "reordered"

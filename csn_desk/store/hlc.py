@@ -50,19 +50,30 @@ def advance(state: HlcState, now_ms: int | None = None) -> str:
 
 def advance_many(state: HlcState, count: int) -> list[str]:
     """``count`` successive ``advance`` stamps (the clock read for each), setting the state
-    once at the end."""
+    once at the end. The same text as ``format_hlc``, made without formatting both numbers
+    for each stamp (a bulk load takes ~160,000 at a time): the wall part is formatted once
+    per millisecond and the counter looked up."""
     wall_ms, counter = state.wall_ms, state.counter
-    out = []
+    out: list[str] = []
+    append, clock, counters = out.append, time.time, _COUNTERS
+    prefix = f"{wall_ms:013d}-"
     for _ in range(count):
-        wall = int(time.time() * 1000)
+        wall = int(clock() * 1000)
         if wall > wall_ms:
             wall_ms, counter = wall, 0
+            prefix = f"{wall:013d}-"
         else:
             counter += 1
-        out.append(format_hlc(wall_ms, counter))
+        append(prefix + counters[counter] if counter < _COUNTED else
+               format_hlc(wall_ms, counter))
     if count:
         state.wall_ms, state.counter = wall_ms, counter
     return out
+
+
+# The counter's text for the counts one millisecond usually holds (``advance_many``).
+_COUNTED = 10_000
+_COUNTERS = tuple(f"{i:06d}" for i in range(_COUNTED))
 
 
 def observe(session: Session, site_id: str, remote: str, now_ms: int | None = None) -> str:

@@ -7,6 +7,7 @@ workspace, once each way, and everything the import touches is compared."""
 from __future__ import annotations
 
 import copy
+import gc
 import itertools
 import json
 import shutil
@@ -217,5 +218,39 @@ def test_a_large_import_stopped_part_way_leaves_nothing(
         assert table_counts(ws) == before
         assert _state(ws)["schema"] == schema  # every trigger still there
         assert import_file(ws, path).service_counts.created == 450
+    finally:
+        ws.close()
+
+
+def test_one_pause_of_the_collector_covers_reading_and_importing(
+        twins: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``import_file`` keeps the cyclic collector off from reading the file to the end of
+    the import (no collection over the entries in between), and on again afterwards."""
+    path = write_json(tmp_path / "feed.json", _versions()[0])
+    seen: list[tuple[str, bool]] = []
+    real_read, real_import = oruk_import.read_entries, oruk_import.import_entries
+
+    def read(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return real_read(*args, **kwargs)
+        finally:
+            seen.append(("after reading", gc.isenabled()))
+
+    def write(*args: Any, **kwargs: Any) -> Any:
+        seen.append(("before importing", gc.isenabled()))
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(oruk_import, "read_entries", read)
+    monkeypatch.setattr(oruk_import, "import_entries", write)
+    ws = sign_in(twins[1], "admin", PASSPHRASE)
+    try:
+        assert gc.isenabled()
+        assert import_file(ws, path).service_counts.created == 40
+        assert seen == [("after reading", False), ("before importing", False)]
+        assert gc.isenabled()
+        seen.clear()
+        assert import_file(ws, path, dry_run=True).service_counts.unchanged == 40
+        assert seen == [("after reading", False)]
+        assert gc.isenabled()
     finally:
         ws.close()

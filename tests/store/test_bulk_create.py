@@ -274,3 +274,62 @@ def test_large_writes_what_create_writes_in_one_unit_of_work(tmp_path: Path) -> 
     assert any(r[2] == "svc-1" and r[3] == "name" and r[7] == 0 for r in bulk["log"])
     for key in one_by_one:
         assert bulk[key] == one_by_one[key], key
+
+
+def test_large_holds_back_new_rows_audit_events_and_appends_them_in_order(
+        tmp_path: Path) -> None:
+    """Inside ``large`` the audit events of ``create_many`` wait: an event appended
+    meanwhile comes after them, those of later rows come at the end (their chain worked
+    out while the clocks are copied), and the chain holds."""
+    ws, _ = initialise(tmp_path / "held", site_name="Test Counter",
+                       organisation_name="Test Org", admin_username="admin",
+                       passphrase=PASSPHRASE)
+    audited = "SELECT action, entity_id FROM audit_event WHERE " + OURS.format(
+        col="entity_id") + " OR action = 'test:between' ORDER BY seq"
+    try:
+        (org_model, orgs, _a), (service_model, services, _b), _c = _rows()
+        with ws.db.write(ws.actor) as w, w.large():
+            w.create_many(org_model, orgs)
+            assert w.session.execute(text(audited)).all() == []  # held back
+            w.event("test:between")
+            w.create_many(service_model, services)
+            held = w.session.execute(text(audited)).all()
+            assert [tuple(r) for r in held] == [
+                *(("create:organisation", r["id"]) for r in orgs), ("test:between", None)]
+        with ws.db.read() as s:
+            rows = [tuple(r) for r in s.execute(text(audited)).all()]
+            assert rows == [*(("create:organisation", r["id"]) for r in orgs),
+                            ("test:between", None),
+                            *(("create:service", r["id"]) for r in services)]
+            assert verify_chain(s).ok
+    finally:
+        ws.close()
+
+
+def test_a_failure_while_the_chain_is_worked_out_appends_nothing(tmp_path: Path) -> None:
+    """``append_many_while``: if the work fails, its error comes out, no entry is written
+    and the chain's head stays where it was (the next entries follow on from it)."""
+    ws, _ = initialise(tmp_path / "failing", site_name="Test Counter",
+                       organisation_name="Test Org", admin_username="admin",
+                       passphrase=PASSPHRASE)
+    count = "SELECT count(*) FROM audit_event"
+    try:
+        def work() -> None:
+            raise RuntimeError("the long statement failed")
+
+        with ws.db.write(ws.actor) as w:
+            before = w.session.execute(text(count)).scalar_one()
+            who = {"user_id": ws.actor.user_id, "site_id": ws.actor.site_id}
+            with pytest.raises(RuntimeError, match="long statement"):
+                w.audit.append_many_while([("create:service", "service", "svc-x")], work,
+                                          **who)
+            assert w.session.execute(text(count)).scalar_one() == before
+            w.audit.append_many_while([("create:service", "service", "svc-y")],
+                                      lambda: None, **who)
+        with ws.db.read() as s:
+            assert s.execute(text(count)).scalar_one() == before + 1
+            assert s.execute(text("SELECT entity_id FROM audit_event ORDER BY seq DESC "
+                                  "LIMIT 1")).scalar_one() == "svc-y"
+            assert verify_chain(s).ok
+    finally:
+        ws.close()
