@@ -24,8 +24,8 @@ _READERS = 3  # periods read at once (a report reads three besides the chart's)
 
 _SITES_SQL = ("SELECT site_id, json_group_object(key, n) FROM tally_month "
               "WHERE organisation_id = ? AND month = ? AND n != 0 GROUP BY site_id")
-_SITE_SQL = ("SELECT key, n FROM tally_month WHERE organisation_id = ? AND month = ? "
-             "AND site_id = ? AND n != 0")
+_SITE_SQL = ("SELECT json_group_object(key, n) FROM tally_month WHERE organisation_id = ? "
+             "AND month = ? AND site_id = ? AND n != 0")
 _SITE_CLIENTS_SQL = ("SELECT count(*), sum(is_first) FROM tally_client_month "
                      "WHERE organisation_id = ? AND month = ? AND site_id = ?")
 # Each site's clients of the month (and those in their first month) as JSON lists, read in
@@ -56,6 +56,10 @@ UNION ALL
 SELECT t.month, t.site_id, t.key, t.n FROM sites CROSS JOIN tally_month t
 WHERE t.organisation_id = ?1 AND t.month = sites.month AND t.site_id = sites.site_id
   AND t.key IN ('enquiries', 'needs') AND t.n != 0"""
+
+
+_NEEDS_MONTHS_JSON = ("SELECT json_group_array(json_array(month, site_id, key, n)) FROM ("
+                      + _NEEDS_MONTHS_SQL + ")")
 
 
 def month_counts(s: Session, organisation_id: str, month: Period, by_site: bool = True
@@ -130,8 +134,10 @@ def needs_months(s: Session, organisation_id: str, months: Sequence[Period],
     keys = {m.month_key: m for m in months}
     sites: dict[str, dict[str, dict[str, int]]] = {k: {} for k in keys}
     if keys:
-        rows = driver(s).execute(_NEEDS_MONTHS_SQL, (organisation_id, json.dumps(list(keys))))
-        for month_key, site, name, n in rows.fetchall():
+        # (as one JSON array: one row, not one a figure; see ``organisation_counts``)
+        text = driver(s).execute(_NEEDS_MONTHS_JSON,
+                                 (organisation_id, json.dumps(list(keys)))).fetchone()[0]
+        for month_key, site, name, n in json.loads(text):
             in_month = sites[month_key]
             counts = in_month.get(site)
             if counts is None:
@@ -151,7 +157,8 @@ def site_month_counts(s: Session, organisation_id: str, month: Period, site_id: 
     range of the primary key only."""
     key = month.month_key
     con = driver(s)
-    counts = dict(con.execute(_SITE_SQL, (organisation_id, key, site_id)).fetchall())
+    # (one JSON object, as ``month_counts``: one row, not one a figure)
+    counts = json.loads(con.execute(_SITE_SQL, (organisation_id, key, site_id)).fetchone()[0])
     clients, new = con.execute(_SITE_CLIENTS_SQL, (organisation_id, key, site_id)).fetchone()
     if clients:
         counts[F.NEW_CLIENTS] = int(new or 0)
@@ -172,14 +179,18 @@ def organisation_counts(ws: Workspace, periods: Sequence[Period],
     ``site_id``, only that site's figures are read (as its part of the breakdown, and as the
     whole).
 
-    Each period is read on a thread of its own, in a read transaction of its own: SQLite
-    lets go of Python's lock while it reads and decrypts, so one period's reading overlaps
-    another's parsing (a report reads three; a large network's month is tens of thousands
-    of rows). Each period's figures are consistent within themselves, as before; periods
-    are separate figures."""
+    Months are read on threads of their own, each in a read transaction of its own:
+    SQLite lets go of Python's lock while it reads and decrypts, so one month's reading
+    overlaps another's parsing. Every statement here returns a few rows of JSON made by
+    SQLite, not a row a figure: a thread takes the lock back at every row, and waits for it
+    while another parses (a JSON text is parsed without letting go). Date ranges are
+    counted here, one after another (their statements return a row a group: on threads
+    they would wait for the lock at every row). Each period's figures are consistent
+    within themselves, as before; periods are separate figures."""
     report = progress or (lambda _done, _total, _text: None)
     chart_months = [p for p in periods if p.is_month and p in needs_only]
     others = list(dict.fromkeys(p for p in periods if p not in chart_months))
+    months = [p for p in others if p.is_month]
 
     def read(period: Period) -> PeriodCounts:
         with ws.db.read() as s:
@@ -190,9 +201,9 @@ def organisation_counts(ws: Workspace, periods: Sequence[Period],
             return count_period(s, Where(ws.organisation_id, site_id), period)
 
     found: dict[Period, PeriodCounts] = {}
-    with ThreadPoolExecutor(max_workers=max(1, min(_READERS, len(others))),
+    with ThreadPoolExecutor(max_workers=max(1, min(_READERS, len(months))),
                             thread_name_prefix="csn-desk-tallies") as pool:
-        reading = [(p, pool.submit(read, p)) for p in others]
+        reading = {p: pool.submit(read, p) for p in months}
         with ws.db.read() as s:  # the chart's months meanwhile, here
             chart = needs_months(s, ws.organisation_id, chart_months,
                                  by_site or site_id is not None)
@@ -203,10 +214,11 @@ def organisation_counts(ws: Workspace, periods: Sequence[Period],
             mine = counts.by_site.get(site_id)
             found[period] = PeriodCounts(period, {site_id: mine} if mine else {},
                                          mine or F.Figures())
-        total = len(found) + len(reading)
+        total = len(found) + len(others)
         if found:
             report(len(found), total, "Counted the chart's months")
-        for done, (period, future) in enumerate(reading, start=len(found) + 1):
-            found[period] = future.result()
+        for done, period in enumerate(others, start=len(found) + 1):
+            future = reading.get(period)
+            found[period] = future.result() if future is not None else read(period)
             report(done, total, f"Counted {period.label}")
     return [found[p] for p in periods]

@@ -14,6 +14,7 @@ other to reveal what was hidden.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,14 +32,7 @@ from csn_desk.reports import tables as T
 from csn_desk.reports.monthly import organisation_counts
 from csn_desk.reports.periods import Period
 from csn_desk.reports.snapshot import network_counts, publish_snapshots
-from csn_desk.reports.suppression import (
-    NOTHING_HIDDEN,
-    Group,
-    Sums,
-    Suppression,
-    prepare,
-    suppress,
-)
+from csn_desk.reports.suppression import NOTHING_HIDDEN, Group, Suppression, prepare, suppress
 from csn_desk.store.models import Organisation, Site
 from csn_desk.store.rawsql import driver
 from csn_desk.vocab import vocab
@@ -165,20 +159,23 @@ def organisation_sites(ws: Workspace) -> list[tuple[str, str]]:
     return sorted(((r[0], r[1]) for r in rows), key=lambda r: (r[0] != ws.site_id, r[1]))
 
 
-_Directory = tuple[list[tuple[str, str, str | None]], list[tuple[str, str]]]
+_Directory = tuple[str, str]
+_SERVICES_JSON = "SELECT json_group_array(json_array(id, name, organisation_id)) FROM service"
+_ORGANISATIONS_JSON = "SELECT json_group_array(json_array(id, name)) FROM organisation"
 
 
 def _read_directory(ws: Workspace) -> _Directory | None:
-    """Every service's (id, name, organisation) and every organisation's (id, name) when
-    the directory is large (else None: the few services referred to are looked up). Read
-    on a thread while the months are read (SQLite lets go of Python's lock as it reads),
-    so a report on a large directory does not wait for it afterwards."""
+    """Every service's (id, name, organisation) and every organisation's (id, name), as
+    JSON text, when the directory is large (else None: the few services referred to are
+    looked up). Read on a thread while the months are read: SQLite lets go of Python's
+    lock while it reads, and one row of JSON (not a row a service) takes it back once,
+    so the thread never waits on the months' parsing row after row."""
     with ws.db.read() as s:
         con = driver(s)
         if con.execute("SELECT count(*) FROM service").fetchone()[0] <= _WHOLE_DIRECTORY:
             return None
-        return (con.execute("SELECT id, name, organisation_id FROM service").fetchall(),
-                con.execute("SELECT id, name FROM organisation").fetchall())
+        return (con.execute(_SERVICES_JSON).fetchone()[0],
+                con.execute(_ORGANISATIONS_JSON).fetchone()[0])
 
 
 def _labels(ws: Workspace, present: T.Present, directory: _Directory | None = None
@@ -188,7 +185,7 @@ def _labels(ws: Workspace, present: T.Present, directory: _Directory | None = No
     many look-ups), else looked up."""
     found = set(present.get("ref_service", ())) - {F.EXTERNAL}
     if directory is not None and len(found) > _WHOLE_DIRECTORY:
-        service_rows, org_rows = directory
+        service_rows, org_rows = json.loads(directory[0]), json.loads(directory[1])
         services = {sid: (name, org) for sid, name, org in service_rows if sid in found}
         wanted = {org for _n, org in services.values() if org}
         return T.Labels(services, {oid: name for oid, name in org_rows if oid in wanted})
@@ -301,7 +298,8 @@ def _compute(ws: Workspace, period: Period, scope: str, site_id: str | None,
     if hide:
         sums = prepare(T.groups(the_specs))  # the same sums for each column
         # (each insider's part of the extended cells is worked out from the sums)
-        masks = _suppress_columns(sums, ext, main)
+        masks = [suppress(fig, sums, [F.plain(x) for x in c.insiders])
+                 for fig, c in zip(ext, main, strict=True)]
     tables = T.render(the_specs, ext, masks)
     summary = T.summary_table(ext, masks)
     trend = _trend(trend_months, by_period, comparisons, masks)
@@ -315,20 +313,6 @@ def _compute(ws: Workspace, period: Period, scope: str, site_id: str | None,
     return Tallies(period, scope, place, org_name, comparisons, summary, tuple(tables),
                    tuple(trend), hide, applied, tuple(notes), utcnow(), site_name,
                    network_sites)
-
-
-def _suppress_columns(sums: Sums, columns: Sequence[Mapping[str, int]],
-                      counts: Sequence[_Counts]) -> list[Suppression]:
-    """Each column's hiding, the columns on threads of their own: most of the work is
-    NumPy's on whole arrays, which lets go of Python's lock, so on a computer with more
-    than one core the columns overlap (a large network's month takes a tenth of a second
-    or more a column)."""
-    def one(i: int) -> Suppression:
-        return suppress(columns[i], sums, [F.plain(x) for x in counts[i].insiders])
-
-    with ThreadPoolExecutor(max_workers=len(columns) or 1,
-                            thread_name_prefix="csn-desk-suppress") as pool:
-        return list(pool.map(one, range(len(columns))))
 
 
 def chart_keys() -> tuple[str, ...]:
