@@ -191,7 +191,7 @@ class _NoFixpoint(Exception):
 
 _SHOWN, _CODE = 0, {PRIMARY: 1, SECONDARY: 2, WITHHELD: 3}
 CODES = {code: how for how, code in _CODE.items()}  # a ``Decided`` code -> PRIMARY/...
-CODE_OF = dict(_CODE)
+WITHHELD_CODE = _CODE[WITHHELD]
 
 
 def _states(sums: Sums, hidden: Mapping[str, str]) -> npt.NDArray[np.int8]:

@@ -18,12 +18,12 @@ import numpy as np
 
 from csn_desk.reports import figures as F
 from csn_desk.reports.suppression import (
-    CODE_OF,
     CODES,
     NOTHING_HIDDEN,
     PRIMARY,
     SECONDARY,
     WITHHELD,
+    WITHHELD_CODE,
     Group,
     Sums,
     Suppression,
@@ -385,12 +385,12 @@ def _decided(columns: Sequence[Mapping[str, int]], masks: Sequence[Suppression]
              ) -> Sums | None:
     """The sums every column was hidden with, when each mask kept its arrays for that very
     column (``Suppression.decided``): the tables can then be filled from them."""
-    found = [m.decided for m in masks]
-    if not found or any(d is None or d.values is not fig
-                        for d, fig in zip(found, columns, strict=True)):
+    found = [d for m, fig in zip(masks, columns, strict=True)
+             if (d := m.decided) is not None and d.values is fig]
+    if not found or len(found) != len(columns):
         return None
-    sums = found[0].sums  # type: ignore[union-attr]
-    return sums if all(d.sums is sums for d in found) else None  # type: ignore[union-attr]
+    sums = found[0].sums
+    return sums if all(d.sums is sums for d in found) else None
 
 
 def render(all_specs: Sequence[Spec], columns: Sequence[Mapping[str, int]],
@@ -459,7 +459,7 @@ def _cells_decided(masks: Sequence[Suppression], at: list[int], shown: _Cells
         hidden_at = np.flatnonzero(codes)
         for i, code in zip(hidden_at.tolist(), codes[hidden_at].tolist(), strict=True):
             cells[i] = _MARKED[CODES[code]]
-        withheld = withheld or bool((codes == CODE_OF[WITHHELD]).any())
+        withheld = withheld or bool((codes == WITHHELD_CODE).any())
         by_column.append(cells)
     return by_column, withheld
 
