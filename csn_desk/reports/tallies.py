@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -164,57 +165,57 @@ _SERVICES_JSON = "SELECT json_group_array(json_array(id, name, organisation_id))
 _ORGANISATIONS_JSON = "SELECT json_group_array(json_array(id, name)) FROM organisation"
 
 
-def _read_directory(ws: Workspace) -> _Directory | None:
+def _directory(con: Any) -> _Directory:
     """Every service's (id, name, organisation) and every organisation's (id, name), as
-    JSON text, when the directory is large (else None: the few services referred to are
-    looked up). Read on a thread while the months are read: SQLite lets go of Python's
-    lock while it reads, and one row of JSON (not a row a service) takes it back once,
-    so the thread never waits on the months' parsing row after row."""
+    JSON text: one row each, not a row a service (see ``_read_directory``)."""
+    return (con.execute(_SERVICES_JSON).fetchone()[0],
+            con.execute(_ORGANISATIONS_JSON).fetchone()[0])
+
+
+def _read_directory(ws: Workspace) -> _Directory | None:
+    """The whole directory (``_directory``) when it is large, else None (the few services
+    referred to are looked up). Read on a thread while the months are read: SQLite lets
+    go of Python's lock while it reads, and one row of JSON takes it back once, so the
+    thread never waits on the months' parsing row after row."""
     with ws.db.read() as s:
         con = driver(s)
         if con.execute("SELECT count(*) FROM service").fetchone()[0] <= _WHOLE_DIRECTORY:
             return None
-        return (con.execute(_SERVICES_JSON).fetchone()[0],
-                con.execute(_ORGANISATIONS_JSON).fetchone()[0])
+        return _directory(con)
 
 
 def _labels(ws: Workspace, present: T.Present, directory: _Directory | None = None
             ) -> T.Labels:
     """Names of the services (and their organisations) the columns refer to (``present``:
-    their codes): from ``directory`` when many are referred to (one pass over it beats
-    many look-ups), else looked up."""
+    their codes): when many are referred to, from one pass over the whole directory
+    (``directory`` if already read), else looked up a few hundred at a time."""
     found = set(present.get("ref_service", ())) - {F.EXTERNAL}
-    if directory is not None and len(found) > _WHOLE_DIRECTORY:
+    if len(found) > _WHOLE_DIRECTORY:  # one pass over the directory beats many look-ups
+        if directory is None:  # (a small directory; services from elsewhere referred to)
+            with ws.db.read() as s:
+                directory = _directory(driver(s))
         service_rows, org_rows = json.loads(directory[0]), json.loads(directory[1])
         services = {sid: (name, org) for sid, name, org in service_rows if sid in found}
         wanted = {org for _n, org in services.values() if org}
         return T.Labels(services, {oid: name for oid, name in org_rows if oid in wanted})
-    ids = sorted(found) if len(found) <= _WHOLE_DIRECTORY else list(found)
     services = {}
     orgs: dict[str, str] = {}
     with ws.db.read() as s:
-        con = driver(s)  # plain rows: a large network refers to tens of thousands
-        if len(ids) > _WHOLE_DIRECTORY:  # one pass over the directory beats many lookups
-            services = {sid: (name, org) for sid, name, org in con.execute(
-                "SELECT id, name, organisation_id FROM service").fetchall() if sid in found}
-        else:
-            for start in range(0, len(ids), _CHUNK):
-                part = ids[start:start + _CHUNK]
-                for sid, name, org in con.execute(
-                        "SELECT id, name, organisation_id FROM service WHERE id IN "
-                        f"({', '.join('?' * len(part))})", part).fetchall():
-                    services[sid] = (name, org)
-        wanted = {org for _n, org in services.values() if org}
-        if len(wanted) > _WHOLE_DIRECTORY:
-            orgs = {oid: name for oid, name in con.execute(
-                "SELECT id, name FROM organisation").fetchall() if oid in wanted}
-        else:
-            org_ids = sorted(wanted)
-            for start in range(0, len(org_ids), _CHUNK):
-                part = org_ids[start:start + _CHUNK]
-                orgs.update(con.execute(
-                    "SELECT id, name FROM organisation WHERE id IN "
-                    f"({', '.join('?' * len(part))})", part).fetchall())
+        con = driver(s)
+        ids = sorted(found)
+        for start in range(0, len(ids), _CHUNK):
+            part = ids[start:start + _CHUNK]
+            for sid, name, org in con.execute(
+                    "SELECT id, name, organisation_id FROM service WHERE id IN "
+                    f"({', '.join('?' * len(part))})", part).fetchall():
+                services[sid] = (name, org)
+        # (as many organisations at most as services: a few hundred at a time too)
+        org_ids = sorted({org for _n, org in services.values() if org})
+        for start in range(0, len(org_ids), _CHUNK):
+            part = org_ids[start:start + _CHUNK]
+            orgs.update(con.execute(
+                "SELECT id, name FROM organisation WHERE id IN "
+                f"({', '.join('?' * len(part))})", part).fetchall())
     return T.Labels(services, orgs)
 
 

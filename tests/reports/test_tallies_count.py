@@ -231,6 +231,12 @@ def test_labels_from_the_whole_directory_are_those_looked_up(
         assert len(rows) > 3
     assert not any("not in this copy" in r.label
                    for r in whole.table("referral_services").rows)
+    # Not read on the thread (the directory was small then): read when the labels need it.
+    monkeypatch.setattr(tallies_module, "_read_directory", lambda _ws: None)
+    late = compute_tallies(demo, period, "organisation")
+    for table in ("referral_services", "referral_orgs"):
+        assert [(r.key, r.label, r.cells) for r in late.table(table).rows] == \
+            [(r.key, r.label, r.cells) for r in looked_up.table(table).rows]
 
 
 # -- edits: the triggers keep the monthly tallies true ----------------------------------------
