@@ -43,7 +43,10 @@ CASES: dict[str, tuple[tuple[str, ...], int, str]] = {
     "removed": (("DELETE FROM audit_event WHERE seq = 4",), 5, "entry 4 is missing"),
     "swapped": (SWAP_3_4, 3, "does not follow"),
     "rehashed but not relinked": (
-        ("UPDATE audit_event SET hash = 'ab' || substr(hash, 3) WHERE seq = 2",), 2,
+        # (its first two hex digits replaced by others: 'ab' alone would change nothing
+        # in the one run in 256 whose hash starts with 'ab')
+        ("UPDATE audit_event SET hash = CASE WHEN substr(hash, 1, 2) = 'ab' THEN 'cd' "
+         "ELSE 'ab' END || substr(hash, 3) WHERE seq = 2",), 2,
         "has been changed"),
 }
 
