@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -109,19 +109,26 @@ class Sums:
 
     def __init__(self, groups: Sequence[Group]) -> None:
         self.groups = list(groups)
-        self.names = list(dict.fromkeys(chain.from_iterable(
-            (g.total, *g.members) for g in self.groups)))
-        index = {c: i for i, c in enumerate(self.names)}
+        # Cells numbered in the order they first appear (each sum's total, then its
+        # members), in one pass that also gives each sum's cell numbers (a large report
+        # has tens of thousands of cells: one look-up each, not three).
+        index: dict[str, int] = {}
+        number = index.setdefault
+        totals: list[int] = []
+        members: list[int] = []
+        sizes_of: list[int] = []
+        for g in self.groups:
+            totals.append(number(g.total, len(index)))
+            cells = [number(m, len(index)) for m in g.members]
+            if len(set(cells)) != len(cells):  # a member listed twice: one cell of the sum
+                cells = list(dict.fromkeys(cells))
+            members += cells
+            sizes_of.append(len(cells))
         self.index = index
-        at = index.__getitem__
-        # Each sum's members once (a member listed twice is still one cell of the sum).
-        members = [ms if len(set(ms)) == len(ms) else tuple(dict.fromkeys(ms))
-                   for ms in (g.members for g in self.groups)]
-        sizes = np.fromiter(map(len, members), dtype=np.int64, count=len(members))
-        self.cell_total = np.fromiter(map(at, (g.total for g in self.groups)), dtype=np.int64,
-                                      count=len(self.groups))
-        self.cell_member = np.fromiter(map(at, chain.from_iterable(members)), dtype=np.int64,
-                                       count=int(sizes.sum()))
+        self.names = list(index)
+        sizes = np.array(sizes_of, dtype=np.int64)
+        self.cell_total = np.array(totals, dtype=np.int64)
+        self.cell_member = np.array(members, dtype=np.int64)
         self.sum_of_member = np.repeat(np.arange(len(self.groups), dtype=np.int64), sizes)
         self.starts = np.cumsum(sizes) - sizes  # where each sum's members begin
         self.empty = sizes == 0
@@ -205,13 +212,38 @@ def _states(sums: Sums, hidden: Mapping[str, str]) -> npt.NDArray[np.int8]:
     return state
 
 
-def _small(sums: Sums, values: Mapping[str, int], whole: npt.NDArray[np.int64],
+class _Column(NamedTuple):
+    """One column's figures read against the sums in one pass over them (a large report's
+    column has tens of thousands): each cell's count, where each cell comes in the
+    figures' own order (``_in_order``), and the figures that are in no sum."""
+
+    whole: npt.NDArray[np.int64]
+    rank: npt.NDArray[np.int64]
+    outside: list[str]
+
+
+def _read_column(sums: Sums, values: Mapping[str, int]) -> _Column:
+    names = list(values)
+    at = np.fromiter(map(sums.index.get, names, repeat(-1)), dtype=np.int64, count=len(names))
+    counts = np.fromiter(map(values.__getitem__, names), dtype=np.int64, count=len(names))
+    inside = at >= 0
+    cells = at[inside]
+    whole = np.zeros(len(sums.names), dtype=np.int64)
+    whole[cells] = counts[inside]
+    # Cells the figures do not name come after all that they do, in cell order.
+    rank = np.arange(len(names), len(names) + len(sums.names), dtype=np.int64)
+    rank[cells] = np.flatnonzero(inside)
+    return _Column(whole, rank, [names[i] for i in np.flatnonzero(~inside).tolist()])
+
+
+def _small(sums: Sums, values: Mapping[str, int], column: _Column,
            insiders: Sequence[Mapping[str, int]], parts: Sequence[npt.NDArray[np.int64]]
            ) -> tuple[dict[str, str], npt.NDArray[np.int8]]:
     """The cells hidden before any sum is looked at, and their codes: every count of 1 to
     4 (primary), then every count whose part not an insider's own is 1 to 4 (secondary; a
     cell they have no part of is all others'). Worked out on the sums' arrays, then for
     the few figures in no sum."""
+    whole = column.whole
     state = np.zeros(len(whole), dtype=np.int8)
     state[(whole >= 1) & (whole <= 4)] = _CODE[PRIMARY]
     for own in parts:
@@ -222,7 +254,7 @@ def _small(sums: Sums, values: Mapping[str, int], whole: npt.NDArray[np.int64],
     for how in (PRIMARY, SECONDARY):
         at = np.flatnonzero(state == _CODE[how]).tolist()
         hidden.update(dict.fromkeys([names[i] for i in at], how))
-    outside = values.keys() - sums.index.keys()
+    outside = column.outside
     hidden.update((c, PRIMARY) for c in outside if values[c] in SMALL)
     for offsets in insiders:
         for c in outside:
@@ -297,11 +329,10 @@ class _Readers:
         return out
 
 
-def _in_order(values: Mapping[str, int], sums: Sums) -> Callable[[Iterable[int]], list[int]]:
-    """Sorts cells in the order they first appear: the figures' own order, then the sums'."""
-    rank = dict(zip(values, range(len(values)), strict=True))
-    names, last = sums.names, len(values)
-    return lambda cells: sorted(cells, key=lambda c: rank.get(names[c], last + c))
+def _in_order(column: _Column, cells: Iterable[int]) -> list[int]:
+    """The cells in the order they first appear: the figures' own order, then the sums'."""
+    found = np.fromiter(cells, dtype=np.int64)
+    return found[np.argsort(column.rank[found])].tolist()  # (no two cells share a rank)
 
 
 def disclosed(values: Mapping[str, int], hidden: Mapping[str, str], groups: Sequence[Group],
@@ -309,9 +340,10 @@ def disclosed(values: Mapping[str, int], hidden: Mapping[str, str], groups: Sequ
     """Hidden cells some reader can narrow to a single value of 1 or more, in the order
     the cells first appear."""
     sums = Sums(groups)
-    readers = _Readers(sums, sums.values_of(values), [sums.own_part(o) for o in insiders])
+    column = _read_column(sums, values)
+    readers = _Readers(sums, column.whole, [sums.own_part(o) for o in insiders])
     found = readers.found(_states(sums, hidden))
-    return [sums.names[c] for c in _in_order(values, sums)(found)]
+    return [sums.names[c] for c in _in_order(column, found)]
 
 
 def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
@@ -320,10 +352,10 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
     out from the others (see the module notes). ``groups`` may be ``prepare``d."""
     sums = groups if isinstance(groups, Sums) else Sums(groups)
     the_groups = sums.groups
-    whole = sums.values_of(values)
+    column = _read_column(sums, values)
+    whole = column.whole
     parts = [sums.own_part(own) for own in insiders]
-    hidden, state = _small(sums, values, whole, insiders, parts)
-    in_order = _in_order(values, sums)
+    hidden, state = _small(sums, values, column, insiders, parts)
 
     def containing(c: int) -> list[Group]:
         return [the_groups[g] for g in sums.containing(c)]
@@ -339,7 +371,7 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
                 break
             changed: list[str] = []
             touched: set[int] = set()
-            for cell in in_order(found):
+            for cell in _in_order(column, found):
                 if not _protect(values, hidden, containing(cell), touched, withheld,
                                 changed):
                     # Nothing left to hide beside it: hide every row of every table.
