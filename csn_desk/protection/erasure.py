@@ -8,10 +8,8 @@ the erased mark, withdrawn consents, the request log and the audit entry."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -19,27 +17,16 @@ from sqlmodel import col
 from csn_desk.consents import uk_today
 from csn_desk.errors import InvalidInput, NotFound
 from csn_desk.ids import utcnow
+from csn_desk.personal_fields import CLIENT_BLANKS, ENQUIRY_BLANKS, EVENT_BLANKS
 from csn_desk.protection.roles import require
 from csn_desk.protection.subject_requests import complete_request, log_request
 from csn_desk.store.models import Client, Consent, Enquiry, Referral, ReferralEvent
-from csn_desk.store.rawsql import execute
+from csn_desk.store.scrub import scrub_history
 from csn_desk.store.writes import Writer
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
 
 ERASE = "rights.erase"
-# Every client field that could identify or describe the person. Kept: the age band
-# (worked out from the date of birth first), the organisation, dates of creation and last
-# contact, and the lawful basis (none of them identifies anyone).
-CLIENT_BLANKS: dict[str, Any] = {
-    "given_name": "", "family_name": "", "family_key": "", "given_key": "",
-    "date_of_birth": None, "postcode": None, "address_line1": None, "address_line2": None,
-    "address_line3": None, "post_town": None, "phone": None, "email": None, "language": None,
-    "interpreter": None, "disability": None, "long_term_condition": None, "carer_status": None,
-    "preferred_contact": "none", "preferred_format": "not_asked",
-}
-ENQUIRY_BLANKS: dict[str, Any] = {"notes": ""}  # free text: may name or describe the person
-EVENT_BLANKS: dict[str, Any] = {"note": ""}
 REASONS_VOCAB = "erasure_reasons"
 
 
@@ -62,17 +49,6 @@ def age_band_for(born: date, today: date) -> str:
     return "80_plus"
 
 
-def scrub_history(w: Writer, table: str, row_id: str, fields: dict[str, Any]) -> None:
-    """Earlier change-log entries of a blanked field still hold the old value: overwrite them
-    with the blank, so the person's details do not stay in the sync bookkeeping or the
-    conflict log either (secure_delete zeroes the freed space)."""
-    for name, blank in fields.items():
-        execute(w.session, "UPDATE change_log SET value_json = ? WHERE table_name = ? AND "
-                "row_id = ? AND field = ?", (json.dumps(blank), table, row_id, name))
-        execute(w.session, "DELETE FROM sync_conflict WHERE table_name = ? AND row_id = ? AND "
-                "field = ?", (table, row_id, name))
-
-
 def blank_personal_fields(w: Writer, client: Client, *, today: date | None = None) -> Blanked:
     """Blank the person's details and the free text of their enquiries and referral events,
     within the caller's unit of work (row + change log + audit, so sync carries it). Coded
@@ -83,7 +59,7 @@ def blank_personal_fields(w: Writer, client: Client, *, today: date | None = Non
     if client.date_of_birth is not None and not client.age_band:
         changes["age_band"] = age_band_for(client.date_of_birth, today or uk_today())
     w.update(client, **changes)
-    scrub_history(w, "client", client.id, CLIENT_BLANKS)
+    scrub_history(w.session, "client", client.id, CLIENT_BLANKS)
     s = w.session
     enquiries = s.execute(select(Enquiry).where(col(Enquiry.client_id) == client.id)
                           ).scalars().all()
@@ -92,7 +68,7 @@ def blank_personal_fields(w: Writer, client: Client, *, today: date | None = Non
         if enquiry.notes:
             w.update(enquiry, **ENQUIRY_BLANKS)
             notes += 1
-        scrub_history(w, "enquiry", enquiry.id, ENQUIRY_BLANKS)
+        scrub_history(w.session, "enquiry", enquiry.id, ENQUIRY_BLANKS)
     events = s.execute(select(ReferralEvent)
                        .join(Referral, col(Referral.id) == col(ReferralEvent.referral_id))
                        .join(Enquiry, col(Enquiry.id) == col(Referral.enquiry_id))
@@ -102,7 +78,7 @@ def blank_personal_fields(w: Writer, client: Client, *, today: date | None = Non
         if event.note:
             w.update(event, **EVENT_BLANKS)
             event_notes += 1
-        scrub_history(w, "referral_event", event.id, EVENT_BLANKS)
+        scrub_history(w.session, "referral_event", event.id, EVENT_BLANKS)
     return Blanked(len(changes), notes, event_notes)
 
 

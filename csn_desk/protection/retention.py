@@ -19,13 +19,13 @@ from sqlmodel import Session
 
 from csn_desk.errors import InvalidInput
 from csn_desk.ids import utcnow
-from csn_desk.protection.erasure import CLIENT_BLANKS as ERASURE_BLANKS
-from csn_desk.protection.erasure import scrub_history
+from csn_desk.personal_fields import IDENTIFYING_CLIENT_BLANKS
 from csn_desk.protection.roles import require
 from csn_desk.reports.periods import uk_midnight_utc
 from csn_desk.store import audit_chain
 from csn_desk.store.models import Client, Document, Enquiry, LocalSetting, ReferralEvent
 from csn_desk.store.rawsql import execute, to_sql
+from csn_desk.store.scrub import scrub_deleted, scrub_history
 from csn_desk.store.writes import Writer
 from csn_desk.vocab import resources_dir
 from csn_desk.workspace import Workspace
@@ -34,10 +34,12 @@ PERIOD_PREFIX = "retention.years."
 LAST_RUN = "retention.last_run"
 MANAGE = "retention.manage"
 
-# What anonymising a client blanks: erasure's fields, less the contact and print preferences
-# (anonymous, and kept as they were).
-CLIENT_BLANKS: dict[str, Any] = {name: blank for name, blank in ERASURE_BLANKS.items()
-                                 if name not in ("preferred_contact", "preferred_format")}
+CLIENT_BLANKS = IDENTIFYING_CLIENT_BLANKS  # what anonymising a client blanks
+# What links a printed document's entry to a person (the client, their enquiry or referral,
+# the member of staff): blanked in what the sync bookkeeping keeps of a deleted entry.
+# The kind, format, date, site and pages stay (they identify nobody).
+DOCUMENT_LINKS: dict[str, Any] = {"client_id": None, "enquiry_id": None,
+                                  "referral_id": None, "user_id": None}
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,7 @@ def anonymise_client(w: Writer, client: Client) -> None:
     """Blank a client's personal fields through the write path (so sync spreads it), mark the
     record anonymised and scrub the old values from the change log."""
     w.update(client, erased_at=utcnow(), **CLIENT_BLANKS)
-    scrub_history(w, "client", client.id, CLIENT_BLANKS)
+    scrub_history(w.session, "client", client.id, CLIENT_BLANKS)
 
 
 def _apply(w: Writer, key: str, selected: list[Any]) -> None:
@@ -240,17 +242,20 @@ def _apply(w: Writer, key: str, selected: list[Any]) -> None:
                 enquiry = s.get(Enquiry, row_id)
                 if enquiry is not None:
                     w.update(enquiry, notes="")
-                    scrub_history(w, "enquiry", row_id, {"notes": ""})
+                    scrub_history(w.session, "enquiry", row_id, {"notes": ""})
             else:
                 event = s.get(ReferralEvent, row_id)
                 if event is not None:
                     w.update(event, note="")
-                    scrub_history(w, "referral_event", row_id, {"note": ""})
+                    scrub_history(w.session, "referral_event", row_id, {"note": ""})
     elif key == "documents_log":
         for doc_id in selected:
             doc = s.get(Document, doc_id)
             if doc is not None:
                 w.delete(doc)
+                scrub_history(w.session, "document", doc_id, DOCUMENT_LINKS)
+        # (and entries deleted at other sites, whose values the delete brought here)
+        scrub_deleted(w.session, "document", DOCUMENT_LINKS)
     elif key == "audit_log" and selected:
         last = int(selected[-1])
         digest = execute(s, "SELECT hash FROM audit_event WHERE seq = ?", (last,)).fetchone()[0]

@@ -143,3 +143,51 @@ def test_erasure_reaches_the_other_site_of_the_organisation(tmp_path: Path) -> N
     finally:
         a.close()
         b.close()
+
+
+def test_what_the_other_site_wrote_itself_is_scrubbed_there_too(tmp_path: Path) -> None:
+    """Site B edited the person's phone itself (once before the erasure, and once after it
+    was made at A but before it arrived): B's own change-log entries, the value that lost a
+    conflict at B, and B's later edit all go; both sites end blank and agree."""
+    before_phone, after_phone, a_phone = "07700 900461", "07700 900463", "07700 900462"
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    a = new_site(tmp_path / "a", "Counter A", "Example Org")
+    b = new_site(tmp_path / "b", "Counter B", "placeholder")
+    try:
+        create_network(a, drop, "Example network")
+        approve_join(a, request_join(b, drop).fingerprint, "Example Org")
+        for ws in (a, b, a, b):
+            sync_once(ws)
+        person = make_person(a)
+        for ws in (a, b):
+            sync_once(ws)
+        update_client(b, person.client_id, phone=before_phone)
+        update_client(a, person.client_id, phone=a_phone)  # concurrent: A's is later, wins
+        for ws in (b, a, b):
+            sync_once(ws)
+        assert before_phone in all_text(b) and before_phone in all_text(a)
+
+        erase_client(a, person.client_id, "person_asked")
+        update_client(b, person.client_id, phone=after_phone)  # B has not heard yet
+        for ws in (a, b, a, b):
+            sync_once(ws)
+        for ws in (a, b):
+            found = [p for p in (before_phone, after_phone, a_phone) if p in all_text(ws)]
+            assert found == [], (ws.site_name, found)
+            with pytest.raises(NotFound):
+                get_client(ws, person.client_id)
+        with a.db.read() as s:
+            phone_a = s.get(Client, person.client_id)
+        with b.db.read() as s:
+            phone_b = s.get(Client, person.client_id)
+        assert phone_a is not None and phone_b is not None
+        assert (phone_a.phone, phone_a.given_name) == (phone_b.phone, phone_b.given_name) \
+            == (None, "")
+        with b.db.read() as s:
+            details = [e.detail for e in s.execute(select(AuditEvent).where(
+                col(AuditEvent.action) == "sync:import")).scalars()]
+        assert any("erased=1 blanked_again=1" in (d or "") for d in details), details
+    finally:
+        a.close()
+        b.close()
