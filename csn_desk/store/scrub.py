@@ -29,13 +29,15 @@ def scrub_history(session: Session, table: str, row_id: str, fields: Mapping[str
 
 
 def scrub_deleted(session: Session, table: str, fields: Mapping[str, Any]) -> None:
-    """Blank these fields in the values kept for every deleted row of ``table`` (a tombstone
-    keeps a deleted row's values, here and at each site the delete reaches by sync, so
-    that a later edit could bring the row back): for rows deleted because their time was
-    up, wherever they were deleted."""
+    """Blank these fields of every deleted row of ``table`` in the values its tombstone
+    keeps (here and at each site the delete reaches by sync, so that a later edit could
+    bring the row back) and in this site's change log (the row may have been written here
+    and deleted elsewhere): for rows deleted because their time was up, wherever they were
+    deleted."""
+    dead = "SELECT row_id FROM sync_shadow_row WHERE table_name = ? AND dead"
     for name, blank in fields.items():
         value = json.dumps(blank)
-        execute(session, "UPDATE sync_shadow SET value_json = ? WHERE table_name = ? AND "
-                "field = ? AND value_json != ? AND row_id IN (SELECT row_id FROM "
-                "sync_shadow_row WHERE table_name = ? AND dead)",
-                (value, table, name, value, table))
+        for kept in ("sync_shadow", "change_log"):
+            execute(session, f"UPDATE {kept} SET value_json = ? WHERE table_name = ? AND "
+                    f"field = ? AND value_json != ? AND row_id IN ({dead})",
+                    (value, table, name, value, table))

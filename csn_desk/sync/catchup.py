@@ -49,6 +49,7 @@ from csn_desk.sync import segment as seg
 from csn_desk.sync.acks import frontier
 from csn_desk.sync.documents import NETWORK, org_scope
 from csn_desk.sync.drop import CKPT_RE, SEG_RE, SITE_RE, Drop, read_file
+from csn_desk.sync.erasures import Erasures, follow_erasures
 from csn_desk.sync.importer import DAY_MS, DERIVERS, FIELD_RE, ROW_RE, Progress, check_table
 from csn_desk.workspace import Workspace
 
@@ -352,9 +353,11 @@ def _check(rec: list[Any], kind: str, hlc_max: str) -> None:
 
 
 def apply_records(session: Session, recs: Iterable[list[Any]], header: ck.Header,
-                  own_site: str, tick: Callable[[int], None] | None = None) -> tuple[int, int]:
+                  own_site: str, tick: Callable[[int], None] | None = None,
+                  erased: Erasures | None = None) -> tuple[int, int]:
     """Merge one checkpoint's records in the caller's transaction: (records, changes won).
-    Raises BadChange or SegmentProblem (and the caller rolls back) at anything wrong."""
+    Raises BadChange or SegmentProblem (and the caller rolls back) at anything wrong.
+    ``erased`` gathers what the cells say about erasures (to be followed afterwards)."""
     con = driver(session)
     kind = kind_of(header.scope)
     now = to_sql(utcnow())
@@ -370,6 +373,8 @@ def apply_records(session: Session, recs: Iterable[list[Any]], header: ck.Header
             covers.clear()
         if cells:
             won += apply_changes(session, cells, derivers=DERIVERS).won
+            if erased is not None:
+                erased.see(cells, notes=False)
             cells.clear()
 
     for rec in recs:
@@ -539,6 +544,7 @@ def _apply_all(ws: Workspace, drop: Drop, loaded: dict[str, Loaded],
     total = sum(v[2].records for v in loaded.values())
     culprit: Loaded | None = None
     records = changes = 0
+    erased = Erasures()
     try:
         with ws.db.write(ws.actor) as w:
             for sc in sorted(loaded, key=lambda x: x != NETWORK):  # the network's first
@@ -553,7 +559,7 @@ def _apply_all(ws: Workspace, drop: Drop, loaded: dict[str, Loaded],
                 count, won = apply_records(
                     w.session, ck.records(data, header, end, keys[(header.scope,
                                                                    header.epoch)]),
-                    header, ws.site_id, tick)
+                    header, ws.site_id, tick, erased)
                 records += count
                 changes += won
             culprit = None
@@ -562,6 +568,9 @@ def _apply_all(ws: Workspace, drop: Drop, loaded: dict[str, Loaded],
                          net_header.scope, net_header.epoch)
             for f, _data, header, _end, _digest in loaded.values():
                 _heard(w.session, f.site_id, header.created_ms)
+            # (an erasure made elsewhere, followed in what this site wrote itself)
+            if erased.clients:
+                follow_erasures(w, erased, DERIVERS["client"])
             w.event("sync:import", entity="site", entity_id=ws.site_id,
                     detail="checkpoint " + " ".join(f"{f.site_id}/{f.n}"
                                                     for f, *_ in loaded.values()))

@@ -38,7 +38,7 @@ from csn_desk.store.remote import (
 from csn_desk.sync import segment as seg
 from csn_desk.sync.documents import NETWORK, org_scope
 from csn_desk.sync.drop import SEG_RE, Drop, read_file
-from csn_desk.sync.erasures import erased_clients, follow_erasures
+from csn_desk.sync.erasures import Erasures, follow_erasures
 from csn_desk.sync.failpoints import crashpoint
 from csn_desk.workspace import Workspace
 
@@ -385,11 +385,12 @@ def _apply(ws: Workspace, header: seg.Header, digest: str, size: int,
         execute(s, _CLEAR_WAITING, (header.site_id, header.seq))
         hlc.observe(s, ws.site_id, header.hlc_max)
         # (after the clock has seen the segment: any detail blanked again here is later)
-        erased = erased_clients(changes)
-        again = follow_erasures(w, erased) if erased else 0
+        seen = Erasures()
+        seen.see(changes)
+        again = follow_erasures(w, seen, DERIVERS["client"]) if seen.clients else 0
         w.event("sync:import", entity="site", entity_id=header.site_id,
                 detail=f"seq={header.seq} ops={header.ops} won={stats.won}"
-                       + (f" erased={len(erased)} blanked_again={again}" if erased else ""))
+                       + (f" blanked_again={again}" if again else ""))
         s.flush()
         crashpoint("import:applied-not-committed")
     crashpoint("import:committed")

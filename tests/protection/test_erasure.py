@@ -22,11 +22,11 @@ from csn_desk.protection.erasure import age_band_for, erase_client
 from csn_desk.protection.subject_requests import requests_for
 from csn_desk.reports.periods import month_of
 from csn_desk.reports.tallies import compute_tallies
-from csn_desk.store.models import AuditEvent, Client
+from csn_desk.store.models import AuditEvent, Client, Enquiry
 from csn_desk.sync import approve_join, create_network, request_join, sync_once
 from csn_desk.workspace import Workspace
 from tests.protection.rightskit import EVENT_NOTE, MARKERS, NOTE, OTHER, OTHER_NOTE, make_person
-from tests.sync.kit import new_site
+from tests.sync.kit import new_site, rows
 
 PERSONAL = [*MARKERS.values(), NOTE, EVENT_NOTE]
 
@@ -150,6 +150,8 @@ def test_what_the_other_site_wrote_itself_is_scrubbed_there_too(tmp_path: Path) 
     was made at A but before it arrived): B's own change-log entries, the value that lost a
     conflict at B, and B's later edit all go; both sites end blank and agree."""
     before_phone, after_phone, a_phone = "07700 900461", "07700 900463", "07700 900462"
+    after_note = "Rang back about the blue badge"
+    before_email, after_name = "late.sender@example.org", "Robertinho"
     drop = tmp_path / "drop"
     drop.mkdir()
     a = new_site(tmp_path / "a", "Counter A", "Example Org")
@@ -168,12 +170,21 @@ def test_what_the_other_site_wrote_itself_is_scrubbed_there_too(tmp_path: Path) 
             sync_once(ws)
         assert before_phone in all_text(b) and before_phone in all_text(a)
 
+        update_client(b, person.client_id, email=before_email)  # not sent before the erasure
         erase_client(a, person.client_id, "person_asked")
-        update_client(b, person.client_id, phone=after_phone)  # B has not heard yet
+        update_client(b, person.client_id, phone=after_phone, given_name=after_name)
+        # (B has not heard yet)
+        with b.db.write(b.actor) as w:  # nor of the notes being blanked
+            enquiry = w.session.get(Enquiry, person.enquiry_id)
+            assert enquiry is not None
+            w.update(enquiry, notes=after_note)
         for ws in (a, b, a, b):
             sync_once(ws)
         for ws in (a, b):
-            found = [p for p in (before_phone, after_phone, a_phone) if p in all_text(ws)]
+            text_now = all_text(ws)
+            found = [p for p in (before_phone, after_phone, a_phone, after_note,
+                                 before_email, after_name, after_name.lower())
+                     if p in text_now]
             assert found == [], (ws.site_name, found)
             with pytest.raises(NotFound):
                 get_client(ws, person.client_id)
@@ -187,7 +198,38 @@ def test_what_the_other_site_wrote_itself_is_scrubbed_there_too(tmp_path: Path) 
         with b.db.read() as s:
             details = [e.detail for e in s.execute(select(AuditEvent).where(
                 col(AuditEvent.action) == "sync:import")).scalars()]
-        assert any("erased=1 blanked_again=1" in (d or "") for d in details), details
+        assert any("blanked_again=" in (d or "") for d in details), details
+        conflicts = "SELECT table_name, row_id, field, hlc, site_id, value_json FROM " \
+                    "sync_conflict ORDER BY 1, 2, 3, 4, 5"
+        assert rows(a, conflicts) == rows(b, conflicts)  # the same everywhere
+        # The duplicate-check keys (worked out at each site) hold nothing of the names.
+        keys = "SELECT family_key, given_key FROM client WHERE id = ?"
+        for ws in (a, b):
+            assert rows(ws, keys, person.client_id)[0] in {("", ""), ("::::", "")}
     finally:
         a.close()
         b.close()
+
+
+def test_notes_are_left_when_the_changes_do_not_blank_them(ws: Workspace) -> None:
+    """An anonymisation made elsewhere blanks the client's details but not the notes: the
+    client's history here is scrubbed, a note is left as it is."""
+    from csn_desk.personal_fields import IDENTIFYING_CLIENT_BLANKS
+    from csn_desk.store.remote import apply_changes
+    from csn_desk.sync.erasures import Erasures, follow_erasures
+    from csn_desk.sync.importer import DERIVERS
+    from tests.sync.test_sync_merge import SITE_B, ch
+
+    person = make_person(ws)
+    changes = [ch("client", person.client_id, name, blank, 10, SITE_B)
+               for name, blank in IDENTIFYING_CLIENT_BLANKS.items()]
+    changes.append(ch("client", person.client_id, "erased_at", "2030-03-17T12:00:00+00:00",
+                      10, SITE_B))
+    with ws.db.write(ws.actor) as w:
+        apply_changes(w.session, changes, derivers=DERIVERS)
+        seen = Erasures()
+        seen.see(changes)
+        assert follow_erasures(w, seen, DERIVERS["client"]) == 0
+    text_now = all_text(ws)
+    assert [m for m in MARKERS.values() if m in text_now] == []
+    assert NOTE in text_now  # the enquiry's note: not blanked by these changes

@@ -59,3 +59,5 @@ def test_an_entry_deleted_at_another_site_is_blanked_here_too(ws: Workspace) -> 
                                 {"d": doc}).all())
     assert shadow["client_id"] == "null" and shadow["user_id"] == "null"
     assert shadow["kind"] == '"referral_slip"'  # what identifies nobody stays
+    # The entry was printed here: this site's change log kept its values too.
+    assert not any(cid in t or ws.actor.user_id in t for t in _traces(ws, doc))

@@ -293,3 +293,27 @@ def test_reopened_site_is_unchanged(trio: Net) -> None:
         assert sync_once(a2).state == "active"
     finally:
         a2.close()
+
+
+def test_an_erasure_reaches_what_a_site_catching_up_wrote_itself(trio: Net) -> None:
+    """b wrote the person's phone itself; the erasure made at a reaches b in a checkpoint
+    (not a segment), and b's own change-log entry of the phone goes too."""
+    from csn_desk.protection.erasure import erase_client
+
+    phone = "07700 900471"
+    with trio.open("hub", "a", "b") as (hub, a, b):
+        _settle(hub, a, b)
+        cid = add_client(a, ClientInput(given_name="Ada", family_name="Erasable"))
+        _settle(a, b)
+        update_client(b, cid, phone=phone)
+        _settle(b, a)
+        assert phone in str(rows(b, "SELECT value_json FROM change_log"))
+        erase_client(a, cid, "person_asked")
+        sync_once(a)
+        _checkpoint(a)
+        st_b = SiteState.load(b)
+        got = catch_up(b, Drop(trio.drop), st_b.net, st_b.keys, b.organisation_id, force=True)
+        assert got is not None and got.checkpoints
+        assert scalar(b, "SELECT erased_at IS NOT NULL FROM client WHERE id = ?", cid) == 1
+        assert phone not in str(rows(b, "SELECT value_json FROM change_log"))
+        assert phone not in str(rows(b, "SELECT * FROM client"))
