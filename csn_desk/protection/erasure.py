@@ -60,26 +60,33 @@ def blank_personal_fields(w: Writer, client: Client, *, today: date | None = Non
         changes["age_band"] = age_band_for(client.date_of_birth, today or uk_today())
     w.update(client, **changes)
     scrub_history(w.session, "client", client.id, CLIENT_BLANKS)
+    notes, event_notes = blank_notes(w, client.id)
+    return Blanked(len(changes), notes, event_notes)
+
+
+def blank_notes(w: Writer, client_id: str) -> tuple[int, int]:
+    """Blank the free text of the client's enquiries and referral events (it may name or
+    describe the person), and scrub it from the history: (enquiry notes, event notes)."""
     s = w.session
-    enquiries = s.execute(select(Enquiry).where(col(Enquiry.client_id) == client.id)
+    enquiries = s.execute(select(Enquiry).where(col(Enquiry.client_id) == client_id)
                           ).scalars().all()
     notes = 0
     for enquiry in enquiries:
         if enquiry.notes:
             w.update(enquiry, **ENQUIRY_BLANKS)
             notes += 1
-        scrub_history(w.session, "enquiry", enquiry.id, ENQUIRY_BLANKS)
+        scrub_history(s, "enquiry", enquiry.id, ENQUIRY_BLANKS)
     events = s.execute(select(ReferralEvent)
                        .join(Referral, col(Referral.id) == col(ReferralEvent.referral_id))
                        .join(Enquiry, col(Enquiry.id) == col(Referral.enquiry_id))
-                       .where(col(Enquiry.client_id) == client.id)).scalars().all()
+                       .where(col(Enquiry.client_id) == client_id)).scalars().all()
     event_notes = 0
     for event in events:
         if event.note:
             w.update(event, **EVENT_BLANKS)
             event_notes += 1
-        scrub_history(w.session, "referral_event", event.id, EVENT_BLANKS)
-    return Blanked(len(changes), notes, event_notes)
+        scrub_history(s, "referral_event", event.id, EVENT_BLANKS)
+    return notes, event_notes
 
 
 def erase_client(ws: Workspace, client_id: str, reason: str, *,

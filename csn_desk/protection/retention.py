@@ -20,6 +20,7 @@ from sqlmodel import Session
 from csn_desk.errors import InvalidInput
 from csn_desk.ids import utcnow
 from csn_desk.personal_fields import IDENTIFYING_CLIENT_BLANKS
+from csn_desk.protection.erasure import blank_notes
 from csn_desk.protection.roles import require
 from csn_desk.reports.periods import uk_midnight_utc
 from csn_desk.store import audit_chain
@@ -224,9 +225,14 @@ SELECTORS: dict[str, Selector] = {
 # -- applying -----------------------------------------------------------------------------------
 def anonymise_client(w: Writer, client: Client) -> None:
     """Blank a client's personal fields through the write path (so sync spreads it), mark the
-    record anonymised and scrub the old values from the change log."""
+    record anonymised and scrub the old values from the change log. The notes on their
+    enquiries and referral events go too: free text may name the person, and an anonymous
+    record must not (they are at least as old as the last contact, so the notes' own rule
+    has usually blanked them already; every site then treats an erased or anonymised
+    client's notes alike, see sync/erasures.py)."""
     w.update(client, erased_at=utcnow(), **CLIENT_BLANKS)
     scrub_history(w.session, "client", client.id, CLIENT_BLANKS)
+    blank_notes(w, client.id)
 
 
 def _apply(w: Writer, key: str, selected: list[Any]) -> None:

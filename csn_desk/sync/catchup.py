@@ -374,7 +374,7 @@ def apply_records(session: Session, recs: Iterable[list[Any]], header: ck.Header
         if cells:
             won += apply_changes(session, cells, derivers=DERIVERS).won
             if erased is not None:
-                erased.see(cells, notes=False)
+                erased.see(cells, detail=False)
             cells.clear()
 
     for rec in recs:

@@ -25,7 +25,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from csn_desk.ids import utcnow
-from csn_desk.store import migrate
+from csn_desk.store import hlc, migrate
 from csn_desk.store.models import NETWORK as NETWORK_KIND
 from csn_desk.store.models import ORGANISATION as ORGANISATION_KIND
 from csn_desk.store.models import LocalSetting
@@ -51,6 +51,7 @@ class Policy:
     every: timedelta = timedelta(days=1)  # ... or the oldest of them this old
     keep: int = 2  # own checkpoints kept per scope
     stale_after: timedelta = timedelta(days=90)  # a site silent this long holds nothing back
+    conflicts_kept: timedelta = timedelta(days=365)  # conflict-log entries older are forgotten
 
 
 POLICY = Policy()
@@ -211,6 +212,28 @@ def compact(ws: Workspace, drop: Drop, net: SyncNetwork, *, policy: Policy | Non
             continue  # held open by a reader or the cloud client: next time
         deleted.append(seq)
     return deleted
+
+
+def forget_old_conflicts(ws: Workspace, *, policy: Policy | None = None,
+                         now: datetime | None = None) -> int:
+    """Drop conflict-log entries whose losing write is older than ``conflicts_kept`` (the
+    losing values may be a person's old details; a coordinator has had a year to look at
+    them). Decided by the write's own clock, so every site forgets the same entries; one
+    brought back by a checkpoint goes again at the next round. The number forgotten."""
+    policy = policy or POLICY
+    cutoff = hlc.format_hlc(int(((now or utcnow()) - policy.conflicts_kept).timestamp() * 1000),
+                            0)
+    with ws.db.read() as s:
+        if driver(s).execute(_OLD_CONFLICT, (cutoff,)).fetchone() is None:
+            return 0
+    with ws.db.write(ws.actor) as w:
+        gone = int(driver(w.session).execute(_FORGET_CONFLICTS, (cutoff,)).rowcount)
+        w.event("sync:forget_conflicts", detail=f"entries={gone}")
+    return gone
+
+
+_OLD_CONFLICT = "SELECT 1 FROM sync_conflict WHERE hlc < ? LIMIT 1"
+_FORGET_CONFLICTS = "DELETE FROM sync_conflict WHERE hlc < ?"
 
 
 # -- what the status shows --------------------------------------------------------------------

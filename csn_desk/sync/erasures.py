@@ -1,28 +1,26 @@
 """An erasure (DP-11) or anonymisation (DP-06) made at another site, followed here.
 
-The other site blanks the person's details through its write path, so the blanks arrive
-here as changes like any other; but what this site itself once wrote about the person
-(its own change-log entries, the values that lost a conflict here) is only in this
-database. So after merging, for each erased client the changes touched, this site:
+The other site blanks the person's details and the notes on their enquiries and referral
+events through its write path, so the blanks arrive here as changes like any other; but
+what this site itself once wrote about the person (its own change-log entries, the values
+that lost a conflict here) is only in this database, and what it wrote after the erasure
+was made but before it arrived would win, being later. So after merging, for each erased
+client the changes touched, this site:
 
-- blanks again any identifying detail it wrote itself after the erasure was made but
-  before it arrived (that write would otherwise win, being later), with the duplicate-check
-  keys worked out from the blank names: the erasure has the last word everywhere;
-- scrubs its own history of those details, and drops their conflict-log entries (also
-  those logged when a write made before the erasure arrives after it);
-- does the same for the notes on the person's enquiries and referral events: history is
-  scrubbed where the note is blank now, and a note written here is blanked again where the
-  arriving changes blanked it (an erasure blanks notes; an anonymisation leaves them).
+- blanks again any identifying detail, and any note on the client's enquiries and
+  referral events (new ones included), that is not blank, with the duplicate-check keys
+  worked out from the blank names: the erasure has the last word everywhere;
+- scrubs its own history of those details and notes, and drops their conflict-log entries
+  (also those logged when a write made before the erasure arrives after it).
 
 Every site does this whatever order the changes arrive in, so they end alike. Only clients
-with something left to scrub are visited (a checkpoint names every client ever erased).
+with something left to do are visited (a checkpoint names every client ever erased).
 
-Not covered: a note written here on an enquiry whose note was already empty at the erasing
-site (the erasure changes nothing there, so nothing says it was blanked), a note blank
-that arrives in another segment than the erasure (segments split at 20,000 changes), and
-notes when the erasure arrives in a checkpoint. Such a note stays until retention blanks
-it; telling an erasure apart from an anonymisation would need the erasure itself to be
-synced as a mark of its own."""
+Besides, a note that arriving changes blank (the notes' own retention rule at another
+site) has its history here scrubbed too.
+
+Not covered: a note on a referral event that waits in the sync shadow (its referral's
+service was deleted elsewhere), which nothing here can tie to the client."""
 
 from __future__ import annotations
 
@@ -45,27 +43,61 @@ _ENQUIRY_NOTES = """SELECT e.id, e.notes FROM enquiry e WHERE e.client_id = ?"""
 _EVENT_NOTES = """SELECT v.id, v.note FROM referral_event v
 JOIN referral r ON r.id = v.referral_id JOIN enquiry e ON e.id = r.enquiry_id
 WHERE e.client_id = ?"""
+_NOTE_TABLES = ((_ENQUIRY_NOTES, "enquiry", Enquiry, ENQUIRY_BLANKS),
+                (_EVENT_NOTES, "referral_event", ReferralEvent, EVENT_BLANKS))
 
 
 @dataclass
 class Erasures:
     """What merged changes may mean for erasures, gathered over one or more batches: the
-    clients whose erasure or identifying details they touched, and the notes they blanked
-    (as (table, row id); from segments only: a checkpoint's cells say what a note is, not
-    that an erasure blanked it)."""
+    clients whose erasure or identifying details they touched or that a new enquiry is
+    for, the enquiries and referral events whose notes they touched, and the notes they
+    blanked (as (table, row id)). With ``detail=False`` (a checkpoint, which names every
+    row: the erased clients' notes are found from the clients) only the clients."""
 
     clients: set[str] = field(default_factory=set)
+    enquiries: set[str] = field(default_factory=set)
+    events: set[str] = field(default_factory=set)
     notes: set[tuple[str, str]] = field(default_factory=set)
 
-    def see(self, changes: Iterable[RemoteChange], *, notes: bool = True) -> None:
+    def see(self, changes: Iterable[RemoteChange], *, detail: bool = True) -> None:
         for c in changes:
             if c.table == "client":
                 if c.field == "erased_at" or c.field in IDENTIFYING_CLIENT_BLANKS:
                     self.clients.add(c.row_id)
-            elif notes and c.value == "" and (
-                    (c.table == "enquiry" and c.field == "notes")
-                    or (c.table == "referral_event" and c.field == "note")):
-                self.notes.add((c.table, c.row_id))
+            elif not detail:
+                continue
+            elif c.table == "enquiry":
+                if c.field == "client_id" and isinstance(c.value, str):
+                    self.clients.add(c.value)
+                elif c.field == "notes":
+                    self._note(c, self.enquiries)
+            elif c.table == "referral_event" and c.field == "note":
+                self._note(c, self.events)
+
+    def _note(self, c: RemoteChange, rows: set[str]) -> None:
+        if c.value:  # a note written
+            rows.add(c.row_id)
+        elif c.op == "update":  # a note blanked (a new row without one says nothing)
+            rows.add(c.row_id)
+            self.notes.add((c.table, c.row_id))
+
+    def client_ids(self, s: Session) -> list[str]:
+        """The clients seen, with those of the enquiries and events seen."""
+        out = set(self.clients)
+        for ids, sql in ((sorted(self.enquiries), "SELECT client_id FROM enquiry WHERE "
+                                                  "client_id IS NOT NULL AND id IN ({})"),
+                         (sorted(self.events), _EVENT_CLIENTS)):
+            for start in range(0, len(ids), _CHUNK):
+                part = ids[start:start + _CHUNK]
+                out.update(r[0] for r in execute(
+                    s, sql.format(", ".join("?" for _ in part)), part).fetchall())
+        return sorted(out)
+
+
+_EVENT_CLIENTS = ("SELECT e.client_id FROM referral_event v JOIN referral r ON "
+                  "r.id = v.referral_id JOIN enquiry e ON e.id = r.enquiry_id WHERE "
+                  "e.client_id IS NOT NULL AND v.id IN ({})")
 
 
 def follow_erasures(w: Writer, seen: Erasures, deriver: Deriver) -> int:
@@ -78,7 +110,7 @@ def follow_erasures(w: Writer, seen: Erasures, deriver: Deriver) -> int:
     fields = {k: v for k, v in IDENTIFYING_CLIENT_BLANKS.items() if k not in deriver.outputs}
     keys = deriver.compute({name: fields.get(name, "") for name in deriver.inputs})
     again = 0
-    for client_id in _to_follow(s, sorted(seen.clients), fields, seen.notes):
+    for client_id in _to_follow(s, seen.client_ids(s), fields):
         client = s.get(Client, client_id)
         if client is None:
             continue
@@ -90,25 +122,26 @@ def follow_erasures(w: Writer, seen: Erasures, deriver: Deriver) -> int:
         # (the keys' history becomes what the row holds now: worked out from blank names)
         scrub_history(s, "client", client_id,
                       {**fields, **{k: getattr(client, k) for k in deriver.outputs}})
-        for sql, table, model, blanks in (
-                (_ENQUIRY_NOTES, "enquiry", Enquiry, ENQUIRY_BLANKS),
-                (_EVENT_NOTES, "referral_event", ReferralEvent, EVENT_BLANKS)):
+        for sql, table, model, blanks in _NOTE_TABLES:
             for row_id, text in execute(s, sql, (client_id,)).fetchall():
                 if text:
-                    if (table, row_id) not in seen.notes:
-                        continue  # (a note the arriving changes did not blank: kept)
                     row: Any = s.get(model, row_id)
                     w.update(row, **blanks)
                     again += 1
                 scrub_history(s, table, row_id, blanks)
+    for table, row_id in sorted(seen.notes):
+        model, blanks = (Enquiry, ENQUIRY_BLANKS) if table == "enquiry" else (
+            ReferralEvent, EVENT_BLANKS)
+        found: Any = s.get(model, row_id)
+        if found is not None and not getattr(found, next(iter(blanks))):
+            scrub_history(s, table, row_id, blanks)
     return again
 
 
-def _to_follow(s: Session, client_ids: Sequence[str], fields: dict[str, Any],
-               notes: set[tuple[str, str]]) -> list[str]:
-    """The erased clients among these with something left to do here: a detail not blank,
-    a value in this site's change log other than the blank, a conflict-log entry, a note
-    the changes blanked, or note history where the note is blank now."""
+def _to_follow(s: Session, client_ids: Sequence[str], fields: dict[str, Any]) -> list[str]:
+    """The erased clients among these with something left to do here: a detail or a note
+    not blank, a value in this site's change log other than the blank, or a conflict-log
+    entry."""
     out: set[str] = set()
     blank_when = " OR ".join(
         f'"{k}" IS NOT NULL' if v is None else f'coalesce("{k}", \'\') != {_sql_text(v)}'
@@ -137,16 +170,13 @@ def _to_follow(s: Session, client_ids: Sequence[str], fields: dict[str, Any],
                 f"r.id = v.referral_id JOIN enquiry e ON e.id = r.enquiry_id JOIN change_log "
                 f"c ON c.row_id = v.id AND c.table_name = 'referral_event' AND "
                 f"c.field = 'note' WHERE e.client_id IN ({marks}) AND "
-                f"c.value_json != '\"\"'"):
+                f"c.value_json != '\"\"'",
+                f"SELECT DISTINCT client_id FROM enquiry WHERE client_id IN ({marks}) "
+                f"AND notes != ''",
+                f"SELECT DISTINCT e.client_id FROM referral_event v JOIN referral r ON "
+                f"r.id = v.referral_id JOIN enquiry e ON e.id = r.enquiry_id WHERE "
+                f"e.client_id IN ({marks}) AND v.note != ''"):
             out.update(r[0] for r in execute(s, sql, erased).fetchall())
-        if notes:
-            for sql in (_ENQUIRY_NOTES, _EVENT_NOTES):
-                table = "enquiry" if sql is _ENQUIRY_NOTES else "referral_event"
-                for client_id in erased:
-                    if client_id not in out and any(
-                            (table, r[0]) in notes and r[1]
-                            for r in execute(s, sql, (client_id,)).fetchall()):
-                        out.add(client_id)
     return sorted(out)
 
 

@@ -36,7 +36,13 @@ from csn_desk.store.remote import cell_state, is_referenced, replay_pending, syn
 from csn_desk.sync import state
 from csn_desk.sync.acks import publish_ack, read_acks, stable_frontier
 from csn_desk.sync.catchup import CATCH_UP_TEXT, catch_up
-from csn_desk.sync.compaction import compact, note_drop_state, read_drop_state, write_checkpoints
+from csn_desk.sync.compaction import (
+    compact,
+    forget_old_conflicts,
+    note_drop_state,
+    read_drop_state,
+    write_checkpoints,
+)
 from csn_desk.sync.crypto import BadDocument, Identity
 from csn_desk.sync.documents import NETWORK, Roster, key_bytes, read_key, scope_tag
 from csn_desk.sync.drop import Drop, read_file
@@ -224,6 +230,7 @@ def _round(ws: Workspace, progress: Progress | None, drop: Drop | None) -> SyncR
         if tidy:
             written = write_checkpoints(ws, drop, fresh, ident, keys)
             deleted = compact(ws, drop, fresh)
+            forget_old_conflicts(ws)
     caught_up = bool(caught and caught.checkpoints)
     moved = imported.segments or exported_segments or written or deleted or caught_up
     counted_key = (ws.site_id, str(drop.root))

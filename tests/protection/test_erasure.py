@@ -20,6 +20,7 @@ from csn_desk.enquiries import EnquiryDraft, NeedInput, save_enquiry
 from csn_desk.errors import CsnError, InvalidInput, NotAllowed, NotFound
 from csn_desk.protection.erasure import age_band_for, erase_client
 from csn_desk.protection.subject_requests import requests_for
+from csn_desk.referrals import add_event
 from csn_desk.reports.periods import month_of
 from csn_desk.reports.tallies import compute_tallies
 from csn_desk.store.models import AuditEvent, Client, Enquiry
@@ -152,6 +153,7 @@ def test_what_the_other_site_wrote_itself_is_scrubbed_there_too(tmp_path: Path) 
     before_phone, after_phone, a_phone = "07700 900461", "07700 900463", "07700 900462"
     after_note = "Rang back about the blue badge"
     before_email, after_name = "late.sender@example.org", "Robertinho"
+    event_note, new_enquiry_note = "Daughter rang on her behalf", "Came in about a stairlift"
     drop = tmp_path / "drop"
     drop.mkdir()
     a = new_site(tmp_path / "a", "Counter A", "Example Org")
@@ -178,13 +180,16 @@ def test_what_the_other_site_wrote_itself_is_scrubbed_there_too(tmp_path: Path) 
             enquiry = w.session.get(Enquiry, person.enquiry_id)
             assert enquiry is not None
             w.update(enquiry, notes=after_note)
+        add_event(b, person.referral_id, "contacted", note=event_note)
+        save_enquiry(b, EnquiryDraft("phone", "self", (NeedInput("money_benefits"),),
+                                     notes=new_enquiry_note, client_id=person.client_id))
         for ws in (a, b, a, b):
             sync_once(ws)
         for ws in (a, b):
             text_now = all_text(ws)
             found = [p for p in (before_phone, after_phone, a_phone, after_note,
-                                 before_email, after_name, after_name.lower())
-                     if p in text_now]
+                                 before_email, after_name, after_name.lower(), event_note,
+                                 new_enquiry_note) if p in text_now]
             assert found == [], (ws.site_name, found)
             with pytest.raises(NotFound):
                 get_client(ws, person.client_id)
@@ -211,9 +216,10 @@ def test_what_the_other_site_wrote_itself_is_scrubbed_there_too(tmp_path: Path) 
         b.close()
 
 
-def test_notes_are_left_when_the_changes_do_not_blank_them(ws: Workspace) -> None:
-    """An anonymisation made elsewhere blanks the client's details but not the notes: the
-    client's history here is scrubbed, a note is left as it is."""
+def test_an_anonymisation_made_elsewhere_is_followed_here(ws: Workspace) -> None:
+    """Another site anonymised the client (its details blanked, erased_at set): this site
+    blanks the notes on the client's enquiries and events too, and scrubs what it wrote
+    itself about the person from its change log."""
     from csn_desk.personal_fields import IDENTIFYING_CLIENT_BLANKS
     from csn_desk.store.remote import apply_changes
     from csn_desk.sync.erasures import Erasures, follow_erasures
@@ -225,11 +231,43 @@ def test_notes_are_left_when_the_changes_do_not_blank_them(ws: Workspace) -> Non
                for name, blank in IDENTIFYING_CLIENT_BLANKS.items()]
     changes.append(ch("client", person.client_id, "erased_at", "2030-03-17T12:00:00+00:00",
                       10, SITE_B))
+    assert NOTE in all_text(ws) and EVENT_NOTE in all_text(ws)
     with ws.db.write(ws.actor) as w:
         apply_changes(w.session, changes, derivers=DERIVERS)
         seen = Erasures()
         seen.see(changes)
-        assert follow_erasures(w, seen, DERIVERS["client"]) == 0
+        assert follow_erasures(w, seen, DERIVERS["client"]) == 2  # the two notes
     text_now = all_text(ws)
-    assert [m for m in MARKERS.values() if m in text_now] == []
-    assert NOTE in text_now  # the enquiry's note: not blanked by these changes
+    assert [m for m in (*MARKERS.values(), NOTE, EVENT_NOTE) if m in text_now] == []
+    with ws.db.write(ws.actor) as w:  # nothing left to do a second time
+        assert follow_erasures(w, seen, DERIVERS["client"]) == 0
+
+
+def test_a_note_blanked_by_retention_elsewhere_leaves_no_history_here(tmp_path: Path) -> None:
+    """b wrote a note on an anonymous enquiry; a's retention blanks it years later; b's own
+    change log keeps no copy (b's run would not: the note is already blank there)."""
+    from csn_desk.protection.retention import run_retention
+
+    note = "Caller from the flats by the Oakmere surgery"
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    a = new_site(tmp_path / "a", "Counter A", "Example Org")
+    b = new_site(tmp_path / "b", "Counter B", "placeholder")
+    try:
+        create_network(a, drop, "Example network")
+        approve_join(a, request_join(b, drop).fingerprint, "Example Org")
+        for ws in (a, b, a, b):
+            sync_once(ws)
+        save_enquiry(b, EnquiryDraft("phone", "self", (NeedInput("money_benefits"),),
+                                     notes=note))
+        for ws in (b, a):
+            sync_once(ws)
+        assert note in all_text(a) and note in all_text(b)
+        assert run_retention(a, date(date.today().year + 8, 1, 1)).count("enquiry_notes") == 1
+        for ws in (a, b):
+            sync_once(ws)
+        assert note not in all_text(a)
+        assert note not in all_text(b)
+    finally:
+        a.close()
+        b.close()

@@ -223,3 +223,25 @@ def test_local_delete_keeps_values_so_a_remote_edit_can_revive(ws: Workspace) ->
     apply(ws, [ch("organisation", oid, "description", "Still running", far, SITE_B)])
     assert rows(ws, "SELECT name, phone, description FROM organisation WHERE id = ?", oid) == \
         [("Local group", "01325 3", "Still running")]
+
+
+def test_conflict_log_entries_are_forgotten_after_a_year(ws: Workspace) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from csn_desk.sync.compaction import forget_old_conflicts
+
+    day = 86_400_000
+    apply(ws, org_insert(0))
+    # Two concurrent pairs of edits, 400 days apart: each leaves A's value as the loser.
+    apply(ws, [ch("organisation", ORG, "phone", "A1", 10, SITE_A, base=(0, SITE_A)),
+               ch("organisation", ORG, "phone", "B1", 10, SITE_B, base=(0, SITE_A))])
+    apply(ws, [ch("organisation", ORG, "phone", "A2", 400 * day, SITE_A, base=(10, SITE_B)),
+               ch("organisation", ORG, "phone", "B2", 400 * day, SITE_B, base=(10, SITE_B))])
+    assert conflicts(ws) == [("phone", stamp(10), SITE_A, '"A1"'),
+                             ("phone", stamp(400 * day), SITE_A, '"A2"')]
+    when = datetime.fromtimestamp((T + 430 * day) / 1000, UTC)  # 30 days after the second
+    assert forget_old_conflicts(ws, now=when) == 1  # the one written over a year ago
+    assert conflicts(ws) == [("phone", stamp(400 * day), SITE_A, '"A2"')]
+    assert forget_old_conflicts(ws, now=when) == 0
+    assert forget_old_conflicts(ws, now=when + timedelta(days=400)) == 1
+    assert conflicts(ws) == []

@@ -267,8 +267,8 @@ class SyncWindow(QDialog):
         self.restore_button.setEnabled(False)
         self.restore_button.clicked.connect(self.ask_restore)
         intro = QLabel("When two sites changed the same thing before syncing, the later edit "
-                       "was kept everywhere. The other value is listed here so nothing is "
-                       "lost; you can put it back.")
+                       "was kept everywhere. The other value is listed here for a year so "
+                       "nothing is lost; you can put it back.")
         intro.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.restore_button)
