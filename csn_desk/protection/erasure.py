@@ -21,7 +21,7 @@ from csn_desk.personal_fields import CLIENT_BLANKS, ENQUIRY_BLANKS, EVENT_BLANKS
 from csn_desk.protection.roles import require
 from csn_desk.protection.subject_requests import complete_request, log_request
 from csn_desk.store.models import Client, Consent, Enquiry, Referral, ReferralEvent
-from csn_desk.store.scrub import scrub_history
+from csn_desk.store.scrub import scrub_history, scrub_waiting_notes
 from csn_desk.store.writes import Writer
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
@@ -86,6 +86,7 @@ def blank_notes(w: Writer, client_id: str) -> tuple[int, int]:
             w.update(event, **EVENT_BLANKS)
             event_notes += 1
         scrub_history(s, "referral_event", event.id, EVENT_BLANKS)
+    scrub_waiting_notes(s, client_id, ENQUIRY_BLANKS, EVENT_BLANKS)
     return notes, event_notes
 
 

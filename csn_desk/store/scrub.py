@@ -41,3 +41,40 @@ def scrub_deleted(session: Session, table: str, fields: Mapping[str, Any]) -> No
             execute(session, f"UPDATE {kept} SET value_json = ? WHERE table_name = ? AND "
                     f"field = ? AND value_json != ? AND row_id IN ({dead})",
                     (value, table, name, value, table))
+
+
+_WAITING = ("SELECT 1 FROM sync_shadow_row WHERE table_name IN ('enquiry', 'referral', "
+            "'referral_event') LIMIT 1")
+# The rows of a client's enquiries, referrals and referral events that are in the sync
+# shadow (deleted, or waiting for a parent: a referral whose service was deleted at another
+# site waits there with its events), found through the values the shadow keeps.
+_SHADOW_ENQUIRIES = ("SELECT row_id FROM sync_shadow WHERE table_name = 'enquiry' AND "
+                     "field = 'client_id' AND value_json = ?")
+_SHADOW_EVENTS = """
+WITH enquiries(id) AS (SELECT id FROM enquiry WHERE client_id = :client
+                       UNION SELECT row_id FROM sync_shadow WHERE table_name = 'enquiry'
+                       AND field = 'client_id' AND value_json = :quoted),
+referrals(id) AS (SELECT r.id FROM referral r JOIN enquiries e ON e.id = r.enquiry_id
+                  UNION SELECT s.row_id FROM sync_shadow s JOIN enquiries e
+                  ON s.value_json = json_quote(e.id)
+                  WHERE s.table_name = 'referral' AND s.field = 'enquiry_id')
+SELECT s.row_id FROM sync_shadow s JOIN referrals r ON s.value_json = json_quote(r.id)
+WHERE s.table_name = 'referral_event' AND s.field = 'referral_id'"""
+
+
+def scrub_waiting_notes(session: Session, client_id: str, enquiry: Mapping[str, Any],
+                        event: Mapping[str, Any]) -> int:
+    """``scrub_history`` (with the ``enquiry`` and ``event`` blanks) for the client's
+    enquiries and referral events that are in the sync shadow, not in their tables (where
+    nothing else reaches them); the number of rows. Nothing to do, and no look-up beyond
+    one, when the shadow holds none of those tables' rows (the usual case)."""
+    if execute(session, _WAITING, ()).fetchone() is None:
+        return 0
+    quoted = json.dumps(client_id)
+    found = [("enquiry", r[0], enquiry)
+             for r in execute(session, _SHADOW_ENQUIRIES, (quoted,)).fetchall()]
+    found += [("referral_event", r[0], event) for r in execute(
+        session, _SHADOW_EVENTS, {"client": client_id, "quoted": quoted}).fetchall()]
+    for table, row_id, blanks in found:
+        scrub_history(session, table, row_id, blanks)
+    return len(found)

@@ -19,8 +19,10 @@ with something left to do are visited (a checkpoint names every client ever eras
 Besides, a note that arriving changes blank (the notes' own retention rule at another
 site) has its history here scrubbed too.
 
-Not covered: a note on a referral event that waits in the sync shadow (its referral's
-service was deleted elsewhere), which nothing here can tie to the client."""
+Notes on enquiries and events in the sync shadow (waiting for a parent, say a referral
+whose service was deleted at another site) are scrubbed there too, when the client is
+visited (``scrub_waiting_notes``). Not covered: a site that has nothing else left to do
+for the client does not visit it for those alone."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ from csn_desk.personal_fields import ENQUIRY_BLANKS, EVENT_BLANKS, IDENTIFYING_C
 from csn_desk.store.models import Client, Enquiry, ReferralEvent
 from csn_desk.store.rawsql import execute
 from csn_desk.store.remote import Deriver, RemoteChange
-from csn_desk.store.scrub import scrub_history
+from csn_desk.store.scrub import scrub_history, scrub_waiting_notes
 from csn_desk.store.writes import Writer
 
 _CHUNK = 400
@@ -129,6 +131,7 @@ def follow_erasures(w: Writer, seen: Erasures, deriver: Deriver) -> int:
                     w.update(row, **blanks)
                     again += 1
                 scrub_history(s, table, row_id, blanks)
+        scrub_waiting_notes(s, client_id, ENQUIRY_BLANKS, EVENT_BLANKS)
     for table, row_id in sorted(seen.notes):
         model, blanks = (Enquiry, ENQUIRY_BLANKS) if table == "enquiry" else (
             ReferralEvent, EVENT_BLANKS)

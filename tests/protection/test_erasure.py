@@ -271,3 +271,53 @@ def test_a_note_blanked_by_retention_elsewhere_leaves_no_history_here(tmp_path: 
     finally:
         a.close()
         b.close()
+
+
+def test_notes_waiting_in_the_sync_shadow_are_scrubbed_too(tmp_path: Path) -> None:
+    """b referred the person to a service a deleted without having heard of the referral:
+    the referral and its events wait in the sync shadow at both sites, out of their tables.
+    An erasure at a still reaches the note kept there, at both sites."""
+    from csn_desk.directory.editing import delete_service
+    from csn_desk.followups import record_outcome
+    from csn_desk.referrals import ReferralDraft
+    from csn_desk.store.models import Referral
+    from tests.documents.letterkit import add_example_service, setup_site
+
+    note = "Pennywhistle Lane, rang her daughter"
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    a = new_site(tmp_path / "a", "Counter A", "Example Org")
+    b = new_site(tmp_path / "b", "Counter B", "placeholder")
+    try:
+        create_network(a, drop, "Example network")
+        approve_join(a, request_join(b, drop).fingerprint, "Example Org")
+        for ws in (a, b, a, b):
+            sync_once(ws)
+        setup_site(a)
+        setup_site(b)
+        service = add_example_service(a)
+        for ws in (a, b):
+            sync_once(ws)
+        person = make_person(b)
+        enquiry = save_enquiry(b, EnquiryDraft(
+            "walk_in", "self", (NeedInput("money_benefits"),), client_id=person.client_id),
+            [ReferralDraft("referred", service_id=service, consent_to_share=True,
+                           follow_up_due=date(2026, 11, 20))])
+        with b.db.read() as s:
+            referral = s.execute(select(col(Referral.id)).where(
+                col(Referral.enquiry_id) == enquiry)).scalar_one()
+        record_outcome(b, referral, "contacted", note=note)
+        delete_service(a, service)  # a has not heard of the referral
+        for ws in (a, b, a, b):
+            sync_once(ws)
+        for ws in (a, b):
+            assert rows(ws, "SELECT count(*) FROM referral WHERE id = ?", referral) == [(0,)]
+            assert note in all_text(ws)  # (kept in the shadow)
+        erase_client(a, person.client_id, "person_asked")
+        for ws in (a, b, a, b):
+            sync_once(ws)
+        for ws in (a, b):
+            assert note not in all_text(ws), ws.site_name
+    finally:
+        a.close()
+        b.close()
