@@ -5,7 +5,9 @@ through a real drop, the erasure reaches the organisation's other site."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,24 @@ def all_text(ws: Workspace) -> str:
         return "\n".join(parts)
     finally:
         raw.close()
+
+
+@contextlib.contextmanager
+def _two_sites(tmp_path: Path) -> Iterator[tuple[Workspace, Workspace]]:
+    """Sites a and b of one organisation, joined through a real drop and synced."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    a = new_site(tmp_path / "a", "Counter A", "Example Org")
+    b = new_site(tmp_path / "b", "Counter B", "placeholder")
+    try:
+        create_network(a, drop, "Example network")
+        approve_join(a, request_join(b, drop).fingerprint, "Example Org")
+        for ws in (a, b, a, b):
+            sync_once(ws)
+        yield a, b
+    finally:
+        a.close()
+        b.close()
 
 
 def _figures(ws: Workspace) -> Any:
@@ -112,15 +132,7 @@ def test_erasure_needs_an_administrator_and_a_known_reason(ws: Workspace, data_d
 
 
 def test_erasure_reaches_the_other_site_of_the_organisation(tmp_path: Path) -> None:
-    drop = tmp_path / "drop"
-    drop.mkdir()
-    a = new_site(tmp_path / "a", "Counter A", "Example Org")
-    b = new_site(tmp_path / "b", "Counter B", "placeholder")
-    try:
-        create_network(a, drop, "Example network")
-        approve_join(a, request_join(b, drop).fingerprint, "Example Org")
-        for ws in (a, b, a, b):
-            sync_once(ws)
+    with _two_sites(tmp_path) as (a, b):
         assert b.organisation_id == a.organisation_id
         person = make_person(a)
         for ws in (a, b):
@@ -141,9 +153,6 @@ def test_erasure_reaches_the_other_site_of_the_organisation(tmp_path: Path) -> N
             update_client(b, person.client_id, family_name="Again")
         assert dataclasses.astuple(get_client(b, person.other_id)) == before
         assert OTHER_NOTE in text_b
-    finally:
-        a.close()
-        b.close()
 
 
 def test_what_the_other_site_wrote_itself_is_scrubbed_there_too(tmp_path: Path) -> None:
@@ -154,15 +163,7 @@ def test_what_the_other_site_wrote_itself_is_scrubbed_there_too(tmp_path: Path) 
     after_note = "Rang back about the blue badge"
     before_email, after_name = "late.sender@example.org", "Robertinho"
     event_note, new_enquiry_note = "Daughter rang on her behalf", "Came in about a stairlift"
-    drop = tmp_path / "drop"
-    drop.mkdir()
-    a = new_site(tmp_path / "a", "Counter A", "Example Org")
-    b = new_site(tmp_path / "b", "Counter B", "placeholder")
-    try:
-        create_network(a, drop, "Example network")
-        approve_join(a, request_join(b, drop).fingerprint, "Example Org")
-        for ws in (a, b, a, b):
-            sync_once(ws)
+    with _two_sites(tmp_path) as (a, b):
         person = make_person(a)
         for ws in (a, b):
             sync_once(ws)
@@ -211,9 +212,6 @@ def test_what_the_other_site_wrote_itself_is_scrubbed_there_too(tmp_path: Path) 
         keys = "SELECT family_key, given_key FROM client WHERE id = ?"
         for ws in (a, b):
             assert rows(ws, keys, person.client_id)[0] in {("", ""), ("::::", "")}
-    finally:
-        a.close()
-        b.close()
 
 
 def test_an_anonymisation_made_elsewhere_is_followed_here(ws: Workspace) -> None:
@@ -249,15 +247,7 @@ def test_a_note_blanked_by_retention_elsewhere_leaves_no_history_here(tmp_path: 
     from csn_desk.protection.retention import run_retention
 
     note = "Caller from the flats by the Oakmere surgery"
-    drop = tmp_path / "drop"
-    drop.mkdir()
-    a = new_site(tmp_path / "a", "Counter A", "Example Org")
-    b = new_site(tmp_path / "b", "Counter B", "placeholder")
-    try:
-        create_network(a, drop, "Example network")
-        approve_join(a, request_join(b, drop).fingerprint, "Example Org")
-        for ws in (a, b, a, b):
-            sync_once(ws)
+    with _two_sites(tmp_path) as (a, b):
         save_enquiry(b, EnquiryDraft("phone", "self", (NeedInput("money_benefits"),),
                                      notes=note))
         for ws in (b, a):
@@ -268,9 +258,6 @@ def test_a_note_blanked_by_retention_elsewhere_leaves_no_history_here(tmp_path: 
             sync_once(ws)
         assert note not in all_text(a)
         assert note not in all_text(b)
-    finally:
-        a.close()
-        b.close()
 
 
 def test_notes_waiting_in_the_sync_shadow_are_scrubbed_too(tmp_path: Path) -> None:
@@ -284,15 +271,7 @@ def test_notes_waiting_in_the_sync_shadow_are_scrubbed_too(tmp_path: Path) -> No
     from tests.documents.letterkit import add_example_service, setup_site
 
     note = "Pennywhistle Lane, rang her daughter"
-    drop = tmp_path / "drop"
-    drop.mkdir()
-    a = new_site(tmp_path / "a", "Counter A", "Example Org")
-    b = new_site(tmp_path / "b", "Counter B", "placeholder")
-    try:
-        create_network(a, drop, "Example network")
-        approve_join(a, request_join(b, drop).fingerprint, "Example Org")
-        for ws in (a, b, a, b):
-            sync_once(ws)
+    with _two_sites(tmp_path) as (a, b):
         setup_site(a)
         setup_site(b)
         service = add_example_service(a)
@@ -318,6 +297,3 @@ def test_notes_waiting_in_the_sync_shadow_are_scrubbed_too(tmp_path: Path) -> No
             sync_once(ws)
         for ws in (a, b):
             assert note not in all_text(ws), ws.site_name
-    finally:
-        a.close()
-        b.close()
