@@ -20,8 +20,9 @@ from csn_desk.ids import utcnow
 from csn_desk.personal_fields import CLIENT_BLANKS, ENQUIRY_BLANKS, EVENT_BLANKS
 from csn_desk.protection.roles import require
 from csn_desk.protection.subject_requests import complete_request, log_request
-from csn_desk.store.models import Client, Consent, Enquiry, Referral, ReferralEvent
-from csn_desk.store.scrub import scrub_history, scrub_waiting_notes
+from csn_desk.store import scrub
+from csn_desk.store.models import Client, Consent
+from csn_desk.store.scrub import scrub_history
 from csn_desk.store.writes import Writer
 from csn_desk.vocab import vocab
 from csn_desk.workspace import Workspace
@@ -67,27 +68,7 @@ def blank_personal_fields(w: Writer, client: Client, *, today: date | None = Non
 def blank_notes(w: Writer, client_id: str) -> tuple[int, int]:
     """Blank the free text of the client's enquiries and referral events (it may name or
     describe the person), and scrub it from the history: (enquiry notes, event notes)."""
-    s = w.session
-    enquiries = s.execute(select(Enquiry).where(col(Enquiry.client_id) == client_id)
-                          ).scalars().all()
-    notes = 0
-    for enquiry in enquiries:
-        if enquiry.notes:
-            w.update(enquiry, **ENQUIRY_BLANKS)
-            notes += 1
-        scrub_history(s, "enquiry", enquiry.id, ENQUIRY_BLANKS)
-    events = s.execute(select(ReferralEvent)
-                       .join(Referral, col(Referral.id) == col(ReferralEvent.referral_id))
-                       .join(Enquiry, col(Enquiry.id) == col(Referral.enquiry_id))
-                       .where(col(Enquiry.client_id) == client_id)).scalars().all()
-    event_notes = 0
-    for event in events:
-        if event.note:
-            w.update(event, **EVENT_BLANKS)
-            event_notes += 1
-        scrub_history(s, "referral_event", event.id, EVENT_BLANKS)
-    scrub_waiting_notes(s, client_id, ENQUIRY_BLANKS, EVENT_BLANKS)
-    return notes, event_notes
+    return scrub.blank_notes(w, client_id, ENQUIRY_BLANKS, EVENT_BLANKS)
 
 
 def erase_client(ws: Workspace, client_id: str, reason: str, *,

@@ -19,7 +19,11 @@ from sqlmodel import Session
 
 from csn_desk.errors import InvalidInput
 from csn_desk.ids import utcnow
-from csn_desk.personal_fields import IDENTIFYING_CLIENT_BLANKS
+from csn_desk.personal_fields import (
+    ENQUIRY_BLANKS,
+    EVENT_BLANKS,
+    IDENTIFYING_CLIENT_BLANKS,
+)
 from csn_desk.protection.erasure import blank_notes
 from csn_desk.protection.roles import require
 from csn_desk.reports.periods import uk_midnight_utc
@@ -247,13 +251,13 @@ def _apply(w: Writer, key: str, selected: list[Any]) -> None:
             if table == "enquiry":
                 enquiry = s.get(Enquiry, row_id)
                 if enquiry is not None:
-                    w.update(enquiry, notes="")
-                    scrub_history(w.session, "enquiry", row_id, {"notes": ""})
+                    w.update(enquiry, **ENQUIRY_BLANKS)
+                    scrub_history(w.session, "enquiry", row_id, ENQUIRY_BLANKS)
             else:
                 event = s.get(ReferralEvent, row_id)
                 if event is not None:
-                    w.update(event, note="")
-                    scrub_history(w.session, "referral_event", row_id, {"note": ""})
+                    w.update(event, **EVENT_BLANKS)
+                    scrub_history(w.session, "referral_event", row_id, EVENT_BLANKS)
     elif key == "documents_log":
         for doc_id in selected:
             doc = s.get(Document, doc_id)

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from csn_desk.store.models import Enquiry, ReferralEvent
 from csn_desk.store.rawsql import execute
+from csn_desk.store.writes import Writer
 
 
 def scrub_history(session: Session, table: str, row_id: str, fields: Mapping[str, Any]) -> None:
@@ -78,3 +80,30 @@ def scrub_waiting_notes(session: Session, client_id: str, enquiry: Mapping[str, 
     for table, row_id, blanks in found:
         scrub_history(session, table, row_id, blanks)
     return len(found)
+
+
+_ENQUIRY_NOTES = "SELECT id, notes FROM enquiry WHERE client_id = ?"
+_EVENT_NOTES = """SELECT v.id, v.note FROM referral_event v
+JOIN referral r ON r.id = v.referral_id JOIN enquiry e ON e.id = r.enquiry_id
+WHERE e.client_id = ?"""
+
+
+def blank_notes(w: Writer, client_id: str, enquiry: Mapping[str, Any],
+                event: Mapping[str, Any]) -> tuple[int, int]:
+    """Blank the free text of the client's enquiries and referral events through the write
+    path (so sync carries it) with the ``enquiry`` and ``event`` blanks, and scrub it from
+    the history, those in the sync shadow included: (enquiry notes, event notes) blanked."""
+    s = w.session
+    counts = []
+    for sql, model, table, blanks in ((_ENQUIRY_NOTES, Enquiry, "enquiry", enquiry),
+                                      (_EVENT_NOTES, ReferralEvent, "referral_event", event)):
+        blanked = 0
+        for row_id, text in execute(s, sql, (client_id,)).fetchall():
+            if text:
+                row: Any = s.get(model, row_id)
+                w.update(row, **blanks)
+                blanked += 1
+            scrub_history(s, table, row_id, blanks)
+        counts.append(blanked)
+    scrub_waiting_notes(s, client_id, enquiry, event)
+    return counts[0], counts[1]

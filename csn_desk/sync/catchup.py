@@ -569,8 +569,7 @@ def _apply_all(ws: Workspace, drop: Drop, loaded: dict[str, Loaded],
             for f, _data, header, _end, _digest in loaded.values():
                 _heard(w.session, f.site_id, header.created_ms)
             # (an erasure made elsewhere, followed in what this site wrote itself)
-            if erased.clients:
-                follow_erasures(w, erased, DERIVERS["client"])
+            follow_erasures(w, erased, DERIVERS["client"])
             w.event("sync:import", entity="site", entity_id=ws.site_id,
                     detail="checkpoint " + " ".join(f"{f.site_id}/{f.n}"
                                                     for f, *_ in loaded.values()))

@@ -21,7 +21,7 @@ site) has its history here scrubbed too.
 
 Notes on enquiries and events in the sync shadow (waiting for a parent, say a referral
 whose service was deleted at another site) are scrubbed there too, when the client is
-visited (``scrub_waiting_notes``). Not covered: a site that has nothing else left to do
+visited (``store.scrub.blank_notes``). Not covered: a site that has nothing else left to do
 for the client does not visit it for those alone."""
 
 from __future__ import annotations
@@ -37,16 +37,10 @@ from csn_desk.personal_fields import ENQUIRY_BLANKS, EVENT_BLANKS, IDENTIFYING_C
 from csn_desk.store.models import Client, Enquiry, ReferralEvent
 from csn_desk.store.rawsql import execute
 from csn_desk.store.remote import Deriver, RemoteChange
-from csn_desk.store.scrub import scrub_history, scrub_waiting_notes
+from csn_desk.store.scrub import blank_notes, scrub_history
 from csn_desk.store.writes import Writer
 
 _CHUNK = 400
-_ENQUIRY_NOTES = """SELECT e.id, e.notes FROM enquiry e WHERE e.client_id = ?"""
-_EVENT_NOTES = """SELECT v.id, v.note FROM referral_event v
-JOIN referral r ON r.id = v.referral_id JOIN enquiry e ON e.id = r.enquiry_id
-WHERE e.client_id = ?"""
-_NOTE_TABLES = ((_ENQUIRY_NOTES, "enquiry", Enquiry, ENQUIRY_BLANKS),
-                (_EVENT_NOTES, "referral_event", ReferralEvent, EVENT_BLANKS))
 
 
 @dataclass
@@ -124,14 +118,7 @@ def follow_erasures(w: Writer, seen: Erasures, deriver: Deriver) -> int:
         # (the keys' history becomes what the row holds now: worked out from blank names)
         scrub_history(s, "client", client_id,
                       {**fields, **{k: getattr(client, k) for k in deriver.outputs}})
-        for sql, table, model, blanks in _NOTE_TABLES:
-            for row_id, text in execute(s, sql, (client_id,)).fetchall():
-                if text:
-                    row: Any = s.get(model, row_id)
-                    w.update(row, **blanks)
-                    again += 1
-                scrub_history(s, table, row_id, blanks)
-        scrub_waiting_notes(s, client_id, ENQUIRY_BLANKS, EVENT_BLANKS)
+        again += sum(blank_notes(w, client_id, ENQUIRY_BLANKS, EVENT_BLANKS))
     for table, row_id in sorted(seen.notes):
         model, blanks = (Enquiry, ENQUIRY_BLANKS) if table == "enquiry" else (
             ReferralEvent, EVENT_BLANKS)

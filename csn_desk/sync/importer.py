@@ -387,8 +387,7 @@ def _apply(ws: Workspace, header: seg.Header, digest: str, size: int,
         # (after the clock has seen the segment: any detail blanked again here is later)
         seen = Erasures()
         seen.see(changes)
-        again = (follow_erasures(w, seen, DERIVERS["client"])
-                 if seen.clients or seen.enquiries or seen.events else 0)
+        again = follow_erasures(w, seen, DERIVERS["client"])
         w.event("sync:import", entity="site", entity_id=header.site_id,
                 detail=f"seq={header.seq} ops={header.ops} won={stats.won}"
                        + (f" blanked_again={again}" if again else ""))
