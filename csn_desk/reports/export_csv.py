@@ -31,6 +31,8 @@ def cell_text(cell: Cell) -> str:
     if cell.value is None:
         return "n/a"
     value = float(cell.value)
+    if cell.places is not None:
+        return f"{value:.{cell.places}f}"
     return str(int(value)) if value.is_integer() else f"{value:.1f}"
 
 

@@ -39,8 +39,9 @@ def _put(ws: Worksheet, row: int, column: int, cell: Cell, bold: bool = False) -
         return
     target = ws.cell(row=row, column=column)
     value = float(cell.value)
-    target.value = int(value) if value.is_integer() else round(value, 1)
-    target.number_format = "#,##0" if value.is_integer() else "#,##0.0"
+    places = cell.places if cell.places is not None else 0 if value.is_integer() else 1
+    target.value = round(value, places) if places else int(value)
+    target.number_format = "#,##0." + "0" * places if places else "#,##0"
     if bold:
         target.font = BOLD
 

@@ -57,6 +57,9 @@ class Cell(NamedTuple):
 
     value: float | None  # None when hidden or not applicable
     mark: str | None = None  # "<5" or "*" when hidden; "-" when there is nothing to show
+    # Decimal places always shown (hours, averages: "24.0" beside "29.7", not "24"); None:
+    # a whole number without, anything else with one.
+    places: int | None = None
 
     @property
     def text(self) -> str:
@@ -64,6 +67,8 @@ class Cell(NamedTuple):
             return self.mark
         if self.value is None:
             return "-"
+        if self.places is not None:
+            return f"{self.value:,.{self.places}f}"
         if float(self.value).is_integer():
             return f"{int(self.value):,}"
         return f"{self.value:,.1f}"
@@ -488,8 +493,8 @@ def summary_table(columns: Sequence[Mapping[str, int]],
         small = suppressing and n in range(1, 5)
         timed.append(Cell(None, "<5") if small else Cell(n))
         if n and not small:
-            hours.append(Cell(round(fig.get(F.MINUTES, 0) / 60, 1)))
-            average.append(Cell(round(fig.get(F.MINUTES, 0) / n, 1)))
+            hours.append(Cell(round(fig.get(F.MINUTES, 0) / 60, 1), places=1))
+            average.append(Cell(round(fig.get(F.MINUTES, 0) / n, 1), places=1))
         else:
             hours.append(Cell(None, "-"))
             average.append(Cell(None, "-"))

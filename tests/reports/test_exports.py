@@ -110,6 +110,26 @@ def test_xlsx_text_is_never_a_formula(ws: Workspace, tmp_path: Path) -> None:
     assert "<f>" not in sheets  # no formula anywhere in the workbook
 
 
+def test_hours_and_averages_keep_their_decimal_place(ws: Workspace, tmp_path: Path) -> None:
+    """A whole number of hours or minutes reads "1.0" and "30.0" beside "29.7" (on screen,
+    in the CSV and as the spreadsheet's number format), not "1" and "30"."""
+    for minutes in (20, 40):
+        save_enquiry(ws, EnquiryDraft("walk_in", "self", (NeedInput("other"),),
+                                      received_at=_october(), time_spent_minutes=minutes), [])
+    t = compute_tallies(ws, OCTOBER, "organisation")
+    summary = {row.key: row.cells[0] for row in t.summary.rows}
+    assert (summary["time:hours"].text, summary["time:average"].text) == ("1.0", "30.0")
+    assert summary["enquiries"].text == "2"  # counts stay whole
+    text = csv_bytes(t).decode("utf-8-sig")
+    assert "Time spent (hours),1.0," in text and "Average minutes per enquiry,30.0," in text
+    book = openpyxl.load_workbook(export_tallies(ws, t, "xlsx", tmp_path / "t.xlsx").path)
+    sheet = next(book[n] for n in book.sheetnames if n.startswith("Summary"))
+    found = {sheet.cell(r, 1).value: sheet.cell(r, 2) for r in range(2, sheet.max_row + 1)}
+    average = found["Average minutes per enquiry"]
+    assert average.value == 30 and average.number_format == "#,##0.0"
+    assert found["Enquiries"].number_format == "#,##0"
+
+
 # -- CSV ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text,expected", [
     ("=SUM(A1:A9)", "'=SUM(A1:A9)"), ("+44 1632", "'+44 1632"), ("-2+3", "'-2+3"),
