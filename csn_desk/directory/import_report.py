@@ -35,7 +35,7 @@ def record_label(kind: str, record_id: object, name: object = None) -> str:
 @dataclass(frozen=True)
 class Issue:
     level: Level
-    record: str  # e.g. "service 'svc-12' (Lunch club)", "row 14", "file"
+    record: str  # e.g. "service 'svc-12' (Lunch club)", "row 14", "the whole file"
     field: str  # e.g. "status", "cost_options[0].currency"; "" for the whole record
     message: str  # one plain sentence that says what to do
 

@@ -75,6 +75,8 @@ def test_oruk3_file_brings_every_table_we_model(ws: Workspace) -> None:
     # Parts we do not keep are named; the extra phone number is mentioned.
     assert {"contacts", "languages"} <= set(report.not_kept)
     assert any("first phone number" in i.message for i in report.warnings)
+    assert any(line.startswith("WARNING  the whole file: Only the first phone number")
+               for line in report.lines())  # about the file, not about a record
     # Imported services are searchable at once, by their other taxonomy's name too.
     assert [h.id for h in search_services(ws, "care at home")] == [LUNCH]
     lines = [line for _h, group in service_details(ws, LUNCH).sections for line in group]
