@@ -315,7 +315,8 @@ def _flag_duplicates(plan: _Plan, existing: _Existing) -> None:
 def _report(source: str, entries: Entries, plan: _Plan, *, written: bool,
             dry_run: bool) -> ImportReport:
     p = plan.problems
-    tallies = [Issue("warning", "the whole file", "", f"{message} ({n:,} record{'s' if n != 1 else ''})")
+    tallies = [Issue("warning", "the whole file", "",
+                     f"{message} ({n:,} record{'s' if n != 1 else ''})")
                for message, n in sorted(entries.tallies.items())]
     return ImportReport(
         source=source, shape=entries.shape, organisations=len(entries.organisations),
