@@ -14,7 +14,11 @@ What a reader knows about a hidden cell, and so what the attacker assumes:
 
 - "<5" (primary): between 1 and 4.
 - "*" (secondary): hidden to protect another count; it is never zero, so at least 5.
-- withheld: every row of a table hidden when no other cell can protect it; any value.
+- withheld: every row of a table hidden when no other cell can protect it; any value,
+  except that a row listed only because of this column's count (the report's other columns
+  have none there) is at least 1: the row being there says so (``nonzero``). (Assuming it
+  of every row with a count, which would keep a month's decisions alike in every report
+  that shows it, withholds nearly everything in a large report.)
 
 *Insiders* are readers who know part of the figures exactly: an organisation reading the
 network figures knows its own counts, a site reading its organisation's knows its own. For
@@ -297,8 +301,13 @@ class _Readers:
     and the hidden cells any of them can narrow to one value (``found``)."""
 
     def __init__(self, sums: Sums, values: npt.NDArray[np.int64],
-                 insiders: Sequence[npt.NDArray[np.int64]]) -> None:
+                 insiders: Sequence[npt.NDArray[np.int64]],
+                 nonzero: npt.NDArray[np.int64] | None = None) -> None:
         self.s, self.values, self.insiders = sums, values, list(insiders)
+        # The lowest value of a withheld cell: 1 where its row's being listed says it is
+        # not zero, else 0.
+        self.withheld_lo = (nonzero if nonzero is not None
+                            else np.zeros(len(sums.names), dtype=np.int64))
 
     def found(self, state: npt.NDArray[np.int8]) -> set[int]:
         """Hidden cells some reader narrows to one value of 1 or more (for an insider:
@@ -310,8 +319,10 @@ class _Readers:
         shown = state == _SHOWN
         primary, secondary = state == _CODE[PRIMARY], state == _CODE[SECONDARY]
         # What anyone knows of a cell from how it is shown: the number itself, "<5" 1 to
-        # 4, "*" at least 5 (never zero), withheld anything.
-        lo = np.where(shown, values, np.select([primary, secondary], [1, 5], 0)).astype(np.int64)
+        # 4, "*" at least 5 (never zero), withheld anything (at least 1 where the row
+        # being listed says so).
+        lo = np.where(shown, values, np.select([primary, secondary], [1, 5],
+                                               self.withheld_lo)).astype(np.int64)
         hi = np.where(shown, values, np.where(primary, 4, INF)).astype(np.int64)
         lo, hi = _settle(self.s, lo, hi)
         hidden = ~shown
@@ -336,81 +347,128 @@ def _in_order(column: _Column, cells: Iterable[int]) -> list[int]:
 
 
 def disclosed(values: Mapping[str, int], hidden: Mapping[str, str], groups: Sequence[Group],
-              insiders: Sequence[Mapping[str, int]] = ()) -> list[str]:
+              insiders: Sequence[Mapping[str, int]] = (), *,
+              nonzero: Iterable[str] = ()) -> list[str]:
     """Hidden cells some reader can narrow to a single value of 1 or more, in the order
     the cells first appear."""
     sums = Sums(groups)
     column = _read_column(sums, values)
-    readers = _Readers(sums, column.whole, [sums.own_part(o) for o in insiders])
+    readers = _Readers(sums, column.whole, [sums.own_part(o) for o in insiders],
+                       _known_nonzero(sums, nonzero))
     found = readers.found(_states(sums, hidden))
     return [sums.names[c] for c in _in_order(column, found)]
 
 
+def _known_nonzero(sums: Sums, cells: Iterable[str]) -> npt.NDArray[np.int64]:
+    """1 for each of ``cells`` in the sums (a reader knows they are not zero), else 0."""
+    known = np.zeros(len(sums.names), dtype=np.int64)
+    at = [i for i in map(sums.index.get, cells) if i is not None]
+    known[at] = 1
+    return known
+
+
 def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
-             insiders: Sequence[Mapping[str, int]] = ()) -> Suppression:
+             insiders: Sequence[Mapping[str, int]] = (), *, nonzero: Iterable[str] = (),
+             fixed: Mapping[str, str | None] | None = None) -> Suppression:
     """Which cells to hide so that no count of 1-4 is shown and none hidden can be worked
-    out from the others (see the module notes). ``groups`` may be ``prepare``d."""
+    out from the others (see the module notes). ``groups`` may be ``prepare``d.
+
+    ``nonzero``: cells a reader knows are not zero whatever is shown (a row listed only
+    because this column has a count there): withheld, they are still at least 1.
+
+    ``fixed``: how some cells are shown (PRIMARY, SECONDARY or None for shown), decided
+    beforehand and kept: the twelve-month chart's figures, which every report that shows
+    the month shows alike. They are never hidden to protect another cell (others are); a
+    count of 1-4 is hidden whatever ``fixed`` says. Only when nothing else can protect a
+    cell is everything withheld, these too."""
     sums = groups if isinstance(groups, Sums) else Sums(groups)
     the_groups = sums.groups
     column = _read_column(sums, values)
     whole = column.whole
     parts = [sums.own_part(own) for own in insiders]
     hidden, state = _small(sums, values, column, insiders, parts)
+    kept = fixed or {}
+    for name, how in kept.items():
+        if how is None and hidden.get(name) != PRIMARY:
+            hidden.pop(name, None)
+        elif how is not None:
+            hidden[name] = how
+        at = sums.index.get(name)
+        if at is not None:
+            state[at] = _CODE[hidden[name]] if name in hidden else _SHOWN
 
     def containing(c: int) -> list[Group]:
         return [the_groups[g] for g in sums.containing(c)]
 
     withheld: set[int] = set()
+    known = _known_nonzero(sums, nonzero)
+
+    def everything() -> Suppression:
+        # The last resort: every row of every table hidden; where listed rows say some are
+        # not zero, every total too (else four rows under a total of "<5" are each 1).
+        return _withhold_all(the_groups, hidden, totals=bool(known.any()))
+
     if int(whole.sum()) >= _ABSURD or any(int(p.sum()) >= _ABSURD for p in parts):
-        return _withhold_all(the_groups, hidden)
+        return everything()
     try:
+        # First as if the rows listed said nothing: those decisions are the month's own,
+        # alike in every report that shows it. Then, if a withheld row is one the report
+        # lists only for this column's count, again knowing it is not zero.
         readers = _Readers(sums, whole, parts)
-        for _ in range(len(sums.names) + len(values) + len(the_groups) + 1):
+        for _ in range(2 * (len(sums.names) + len(values) + len(the_groups) + 1)):
             found = readers.found(state)
             if not found:
-                break
+                if readers.withheld_lo is known or not (
+                        known[state == WITHHELD_CODE]).any():
+                    break
+                readers = _Readers(sums, whole, parts, known)
+                continue
             changed: list[str] = []
             touched: set[int] = set()
             for cell in _in_order(column, found):
                 if not _protect(values, hidden, containing(cell), touched, withheld,
-                                changed):
+                                changed, kept):
                     # Nothing left to hide beside it: hide every row of every table.
-                    return _withhold_all(the_groups, hidden)
+                    return everything()
             state[[sums.index[c] for c in changed]] = [_CODE[hidden[c]] for c in changed]
         else:
-            return _withhold_all(the_groups, hidden)
+            return everything()
     except _NoFixpoint:
-        return _withhold_all(the_groups, hidden)
+        return everything()
     return Suppression(dict(hidden), Decided(values, sums, whole, state))
 
 
-def _withhold_all(groups: Sequence[Group], hidden: dict[str, str]) -> Suppression:
+def _withhold_all(groups: Sequence[Group], hidden: dict[str, str], *,
+                  totals: bool = False) -> Suppression:
     for g in groups:
         _withhold(g, hidden, [])
+        if totals:
+            hidden[g.total] = WITHHELD
     return Suppression(dict(hidden))
 
 
 def _protect(values: Mapping[str, int], hidden: dict[str, str], groups: list[Group],
-             touched: set[int], withheld: set[int], changed: list[str]) -> bool:
+             touched: set[int], withheld: set[int], changed: list[str],
+             fixed: Mapping[str, str | None]) -> bool:
     """Hide one more cell in the smallest of ``groups`` (the sums a disclosed cell is in)
     that can still take one: its
     smallest shown non-zero row, else its total, else withhold its rows. Small sums first,
     so a count is protected by its neighbours rather than by hiding a grand total. The
-    cells hidden are added to ``changed``."""
+    cells hidden are added to ``changed``. Cells in ``fixed`` are left as they are."""
     if any(id(g) in touched for g in groups):
         return True  # already widened this round; check again before adding more
     for g in sorted(groups, key=lambda g: (len(g.members), g.total)):
         rows = [(values.get(m, 0), m) for m in g.members
-                if m not in hidden and values.get(m, 0) > 0]
+                if m not in hidden and m not in fixed and values.get(m, 0) > 0]
         if rows:
             cell = min(rows)[1]
             hidden[cell] = SECONDARY
             changed.append(cell)
-        elif g.total not in hidden and values.get(g.total, 0) > 0:
+        elif g.total not in hidden and g.total not in fixed and values.get(g.total, 0) > 0:
             hidden[g.total] = SECONDARY
             changed.append(g.total)
         elif id(g) not in withheld:
-            _withhold(g, hidden, changed)
+            _withhold(g, hidden, changed, fixed)
             withheld.add(id(g))
         else:
             continue
@@ -419,8 +477,9 @@ def _protect(values: Mapping[str, int], hidden: dict[str, str], groups: list[Gro
     return False
 
 
-def _withhold(g: Group, hidden: dict[str, str], changed: list[str]) -> None:
+def _withhold(g: Group, hidden: dict[str, str], changed: list[str],
+              fixed: Mapping[str, str | None] | None = None) -> None:
     for m in g.members:
-        if hidden.get(m) != WITHHELD:
+        if hidden.get(m) != WITHHELD and (fixed is None or m not in fixed):
             hidden[m] = WITHHELD
             changed.append(m)

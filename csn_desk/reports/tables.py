@@ -210,6 +210,18 @@ def present_codes(columns: Sequence[Mapping[str, int]]) -> Present:
     return index
 
 
+def listed_for_one_column(columns: Sequence[Mapping[str, int]]) -> list[set[str]]:
+    """For each column, the figures with a count there and in no other column: a row of
+    theirs is listed only because of that count, so a reader knows it is not zero even
+    when it is hidden (``suppress``'s ``nonzero``)."""
+    counted = [set(map(_first, filter(_second, fig.items()))) for fig in columns]
+    out = []
+    for i, mine in enumerate(counted):
+        others: set[str] = set().union(*(c for j, c in enumerate(counted) if j != i))
+        out.append(mine - others)
+    return out
+
+
 def with_organisations(present: Present, labels: Labels) -> Present:
     """``present_codes`` of the columns once ``extend``ed, from those of the columns before
     (without walking the extended columns again): an organisation's referrals row

@@ -298,9 +298,15 @@ def _compute(ws: Workspace, period: Period, scope: str, site_id: str | None,
     masks: list[Suppression] | None = None
     if hide:
         sums = prepare(T.groups(the_specs))  # the same sums for each column
+        # The chart's figures of each month are shown as every report's chart shows that
+        # month (``_chart_mask``), so that no report shows what another hides; the rows
+        # listed only for one column's count are known not to be zero there.
+        charts = [_chart_mask(c) for c in main]
+        alone = T.listed_for_one_column(ext)
         # (each insider's part of the extended cells is worked out from the sums)
-        masks = [suppress(fig, sums, [F.plain(x) for x in c.insiders])
-                 for fig, c in zip(ext, main, strict=True)]
+        masks = [suppress(fig, sums, [F.plain(x) for x in c.insiders], nonzero=only,
+                          fixed={k: chart.hidden.get(k) for k in chart_keys()})
+                 for fig, c, only, chart in zip(ext, main, alone, charts, strict=True)]
     tables = T.render(the_specs, ext, masks)
     summary = T.summary_table(ext, masks)
     trend = _trend(trend_months, by_period, comparisons, masks)
@@ -321,6 +327,15 @@ def chart_keys() -> tuple[str, ...]:
     return (F.ENQUIRIES, F.NEEDS, *(F.key("need", c) for c in vocab("needs").codes))
 
 
+def _chart_mask(counts: _Counts) -> Suppression:
+    """How a month's chart figures are hidden, in any report that shows the month (as a
+    column, or in the twelve-month chart): worked out from those figures alone, so the same
+    everywhere. A month's own tables keep it and protect their other cells around it."""
+    fig = counts.whole
+    return suppress({k: fig.get(k, 0) for k in chart_keys()},
+                    [Group(F.NEEDS, chart_keys()[2:])], [F.plain(x) for x in counts.insiders])
+
+
 def _trend(months: Sequence[Period], by_period: Mapping[Period, _Counts],
            comparisons: Sequence[Period], masks: Sequence[Suppression] | None
            ) -> list[TrendMonth]:
@@ -336,9 +351,7 @@ def _trend(months: Sequence[Period], by_period: Mapping[Period, _Counts],
                 # The same month as a column of the tables: hidden exactly alike.
                 mask = masks[list(comparisons).index(month)]
             else:
-                mask = suppress({k: fig.get(k, 0) for k in chart_keys()},
-                                [Group(F.NEEDS, need_keys)],
-                                [F.plain(x) for x in counts.insiders])
+                mask = _chart_mask(counts)
         cell = T.cell_for  # the same marking rule as the tables
         out.append(TrendMonth(month, cell(fig.get(F.ENQUIRIES, 0), F.ENQUIRIES, mask),
                               cell(fig.get(F.NEEDS, 0), F.NEEDS, mask),

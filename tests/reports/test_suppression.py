@@ -2,9 +2,10 @@
 worked out from the totals. Random tables (hypothesis) are suppressed, then attacked two ways
 that do not use the suppression code: by subtraction (a sum with one unknown left), and by an
 exact search over every assignment of the hidden cells that agrees with what is shown (the
-bounds a reader knows: "<5" is 1-4, "*" at least 5, a withheld row anything). A hidden count
-that only one value fits has been disclosed. The same attacks run for an insider who knows
-their own part of each count."""
+bounds a reader knows: "<5" is 1-4, "*" at least 5, a withheld row anything, or at least 1
+where the row is listed only because of its count). A hidden count that only one value fits
+has been disclosed. The same attacks run for an insider who knows their own part of each
+count."""
 
 from __future__ import annotations
 
@@ -30,8 +31,10 @@ from csn_desk.reports.tallies import compute_tallies
 CAP = 80  # an upper limit for "at least 5" in the search: above any count here (6 rows of 12)
 
 
-def _domain(cell: str, value: int, hidden: Mapping[str, str], own: int) -> range:
-    """What a reader can say of the part of ``cell`` that is not their own."""
+def _domain(cell: str, value: int, hidden: Mapping[str, str], own: int,
+            nonzero: frozenset[str] = frozenset()) -> range:
+    """What a reader can say of the part of ``cell`` that is not their own (``nonzero``:
+    cells whose row is listed only because of their count, so at least 1)."""
     state = hidden.get(cell)
     if state is None:
         return range(value - own, value - own + 1)
@@ -39,18 +42,20 @@ def _domain(cell: str, value: int, hidden: Mapping[str, str], own: int) -> range
         return range(max(0, 1 - own), 4 - own + 1)
     if state == SECONDARY:
         return range(max(0, 5 - own), CAP + 1)
-    return range(0, CAP + 1)
+    return range(max(0, (1 if cell in nonzero else 0) - own), CAP + 1)
 
 
 def feasible(values: Mapping[str, int], hidden: Mapping[str, str], groups: Sequence[Group],
-             own: Mapping[str, int] | None = None) -> dict[str, set[int]]:
+             own: Mapping[str, int] | None = None,
+             nonzero: frozenset[str] = frozenset()) -> dict[str, set[int]]:
     """For each hidden cell, every value some full assignment consistent with the shown
     numbers and all the sums gives it (a plain backtracking search: a sum with one cell
     left fixes that cell, a sum whose open cells cannot make up what is left fails;
     otherwise try each value of the open cell with the fewest)."""
     own = own or {}
     cells = sorted({c for g in groups for c in (g.total, *g.members)} | set(values))
-    domains = {c: _domain(c, values.get(c, 0), hidden, own.get(c, 0)) for c in cells}
+    domains = {c: _domain(c, values.get(c, 0), hidden, own.get(c, 0), nonzero)
+               for c in cells}
     for g in groups:  # a row is never more than a total shown above it
         if g.total not in hidden:
             top = values[g.total] - own.get(g.total, 0)
@@ -155,7 +160,8 @@ def tables(draw: st.DrawFn) -> tuple[dict[str, int], list[Group]]:
 
 
 def _assert_safe(values: dict[str, int], groups: list[Group], hidden: Mapping[str, str],
-                 insiders: Sequence[Mapping[str, int]] = ()) -> None:
+                 insiders: Sequence[Mapping[str, int]] = (),
+                 nonzero: frozenset[str] = frozenset()) -> None:
     shown = {c: v for c, v in values.items() if c not in hidden}
     assert not [c for c, v in shown.items() if 1 <= v <= 4], "a count of 1-4 is shown"
     # A hidden count worked out exactly is a disclosure when it is 1 or more; a zero worked
@@ -163,7 +169,7 @@ def _assert_safe(values: dict[str, int], groups: list[Group], hidden: Mapping[st
     worked_out = subtraction_attack(values, hidden, groups) & set(hidden)
     assert not {c for c in worked_out if values[c] >= 1}
     for own in [{}, *insiders]:
-        found = feasible(values, hidden, groups, own)
+        found = feasible(values, hidden, groups, own, nonzero)
         for cell, options in found.items():
             true_part = values[cell] - own.get(cell, 0)
             assert true_part in options  # the search is sound
@@ -282,6 +288,93 @@ def test_four_ones_under_a_small_total_are_withheld() -> None:
     result = suppress(values, groups)
     _assert_safe(values, groups, result.hidden)
     assert {result.hidden[c] for c in "abcd"} == {"withheld"}
+
+
+def test_rows_listed_for_one_column_are_known_not_to_be_zero() -> None:
+    """Found by an audit: a table's rows withheld ("*", any value), but a row listed only
+    because this column has a count (its other columns show 0) is at least 1 to a reader.
+    Four such rows under a total of "<5" are each 1; every total is withheld as well."""
+    values = {"T": 4, "a": 1, "b": 1, "c": 1, "d": 1}
+    groups = [Group("T", ("a", "b", "c", "d"))]
+    listed = frozenset("abcd")
+    assert {1} in feasible(values, suppress(values, groups).hidden, groups,
+                           nonzero=listed).values()  # without telling it: worked out
+    hidden = suppress(values, groups, nonzero=listed).hidden
+    _assert_safe(values, groups, hidden, nonzero=listed)
+    assert not disclosed(values, hidden, groups, nonzero=listed)
+    assert hidden["T"] == "withheld"
+
+
+@st.composite
+def tables_with_listed_rows(draw: st.DrawFn) -> tuple[dict[str, int], list[Group],
+                                                      frozenset[str]]:
+    """A random table and some of its rows with a count listed for that count alone."""
+    values, groups = draw(tables())
+    rows = sorted({m for g in groups for m in g.members if values[m] > 0})
+    return values, groups, frozenset(draw(st.sets(st.sampled_from(rows))) if rows else ())
+
+
+@FAST
+@given(tables_with_listed_rows(), st.data())
+def test_random_tables_with_listed_rows_cannot_be_worked_out(
+        table: tuple[dict[str, int], list[Group], frozenset[str]],
+        data: st.DataObject) -> None:
+    values, groups, listed = table
+    insiders: list[dict[str, int]] = []
+    if data.draw(st.booleans(), label="an insider"):  # as in check_insider
+        rows = sorted({m for g in groups for m in g.members if not m.startswith("S")})
+        own = {r: data.draw(st.integers(0, values[r]), label=f"own {r}") for r in rows}
+        for _ in range(2):
+            for g in groups:
+                if g.total not in own and all(m in own for m in g.members):
+                    own[g.total] = sum(own[m] for m in g.members)
+        if all(own.get(g.total) == sum(own.get(m, 0) for m in g.members) for g in groups):
+            insiders.append(own)
+    result = suppress(values, groups, insiders, nonzero=listed)
+    _assert_safe(values, groups, result.hidden, insiders, nonzero=listed)
+    assert not disclosed(values, result.hidden, groups, insiders, nonzero=listed)
+
+
+def test_fixed_cells_keep_their_state_and_others_protect() -> None:
+    """The chart's figures are decided beforehand (every report shows a month's alike): a
+    count beside them is protected by another row, never by changing them."""
+    values = {"T": 32, "a": 2, "b": 10, "c": 20}
+    groups = [Group("T", ("a", "b", "c"))]
+    assert suppress(values, groups).hidden == {"a": PRIMARY, "b": SECONDARY}
+    hidden = suppress(values, groups, fixed={"b": None, "T": None}).hidden
+    assert hidden == {"a": PRIMARY, "c": SECONDARY}
+    _assert_safe(values, groups, hidden)
+    # A fixed decision to hide is kept; one to show a count of 1-4 is not followed.
+    hidden = suppress(values, groups, fixed={"a": None, "c": SECONDARY}).hidden
+    assert hidden == {"a": PRIMARY, "c": SECONDARY}
+
+
+def test_a_month_is_hidden_alike_in_every_report_that_shows_it(tmp_path: Path) -> None:
+    """Found by an audit: August's enquiries hidden ("*") in August's report were shown in
+    October's twelve-month chart. A month's chart figures now read the same in its own
+    report (columns and chart) and in every later report's chart."""
+    ws, _summary = create_demo(tmp_path / "demo", enquiries=400, seed=11,
+                               anchor=date(2026, 11, 26))
+    months = [month(f"{y}-{m:02d}") for y, m in
+              [(2025, 11), (2025, 12), *((2026, m) for m in range(1, 11))]]
+    try:
+        for scope in ("site", "organisation", "network"):
+            seen: dict[tuple[str, str], set[str]] = {}
+            for report_month in months:
+                t = compute_tallies(ws, report_month, scope, suppress_small=True)
+                for m in t.trend:
+                    for name, cell in (("enquiries", m.enquiries), ("needs", m.needs),
+                                       *m.by_need.items()):
+                        seen.setdefault((m.period.month_key, name), set()).add(cell.text)
+                summary = {row.key: row.cells[0].text for row in t.summary.rows}
+                key = report_month.month_key
+                seen[(key, "enquiries")].add(summary["enquiries"])
+                seen[(key, "needs")].add(summary["needs"])
+            differ = {k: v for k, v in seen.items() if len(v) > 1}
+            assert not differ, (scope, differ)
+            assert any("*" in v or "<5" in v for v in seen.values())  # something is hidden
+    finally:
+        ws.close()
 
 
 def test_no_small_count_shown_anywhere_in_a_real_report(tmp_path: Path) -> None:
