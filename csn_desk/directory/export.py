@@ -11,6 +11,7 @@ from csn_desk.directory.oruk_export import write_json
 from csn_desk.directory.permissions import require_editor
 from csn_desk.directory.records import load_directory
 from csn_desk.errors import InvalidInput
+from csn_desk.save_paths import check_save_path, save_failed
 from csn_desk.workspace import Workspace
 
 FORMATS = ("oruk-json", "csv")
@@ -36,17 +37,12 @@ def export_directory(ws: Workspace, fmt: str, out: Path,
     require_editor(ws)
     if fmt not in FORMATS:
         raise InvalidInput(f"The format must be one of: {', '.join(FORMATS)}.")
-    out = Path(out)
-    if not out.parent.is_dir():
-        raise InvalidInput(f"The folder {out.parent} does not exist; choose another place to "
-                           "save the file.")
+    out = check_save_path(out, "directory." + ("json" if fmt == "oruk-json" else "csv"))
     d = load_directory(ws)
     try:
         count = (write_json if fmt == "oruk-json" else write_csv)(d, out, progress)
-    except OSError:
-        raise InvalidInput("The file could not be written there; check the folder and that "
-                           "the file is not open in another program, then try again."
-                           ) from None
+    except OSError as exc:
+        raise save_failed(exc, out) from None
     with ws.db.write(ws.actor) as w:
         w.event("export:directory", detail=f"{fmt}; {count} services")
     return ExportResult(out, fmt, count, len(d.organisations))

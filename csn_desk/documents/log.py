@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from csn_desk.save_paths import check_save_path, save_failed
 from csn_desk.store.models import Document
 from csn_desk.store.writes import Writer
 from csn_desk.vocab import vocab
@@ -27,7 +28,7 @@ class ProducedDocument:
 
 def save_pdf(pdf: bytes, out: Path) -> None:
     """Write a PDF the user asked for: whole or not at all (temporary name, then rename)."""
-    out = Path(out)
+    out = check_save_path(out)
     tmp = out.with_name(out.name + ".part")
     try:
         with open(tmp, "wb") as f:
@@ -35,6 +36,8 @@ def save_pdf(pdf: bytes, out: Path) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, out)
+    except OSError as exc:
+        raise save_failed(exc, out) from None
     finally:
         tmp.unlink(missing_ok=True)
 

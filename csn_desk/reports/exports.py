@@ -19,6 +19,7 @@ from csn_desk.reports.export_csv import csv_bytes
 from csn_desk.reports.export_xlsx import workbook_bytes
 from csn_desk.reports.report_pdf import render_report
 from csn_desk.reports.tallies import Tallies, check_access
+from csn_desk.save_paths import check_save_path, save_failed
 from csn_desk.sites import site_details
 from csn_desk.workspace import Workspace
 
@@ -49,14 +50,18 @@ def export_bytes(ws: Workspace, tallies: Tallies, fmt: str) -> tuple[bytes, int 
 def _write_temp(data: bytes, out: Path) -> Path:
     """The bytes in a new private file beside ``out`` (same folder, so a rename is atomic)."""
     folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise InvalidInput(f"The folder {folder} does not exist; choose another place to save.")
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise save_failed(exc, out) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+    except OSError as exc:
+        Path(name).unlink(missing_ok=True)
+        raise save_failed(exc, out) from None
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
@@ -67,7 +72,7 @@ def export_tallies(ws: Workspace, tallies: Tallies, fmt: str, out: Path) -> Expo
     """Save ``tallies`` to ``out`` in ``fmt`` and log the export, both or neither."""
     check_access(ws, tallies.scope)
     fmt = fmt.lower().lstrip(".")
-    out = Path(out)
+    out = check_save_path(out, f"tallies.{fmt}")
     data, pages = export_bytes(ws, tallies, fmt)
     temp = _write_temp(data, out)
     detail = (f"format={fmt};scope={tallies.scope};period={tallies.period.start.isoformat()}"
@@ -79,7 +84,10 @@ def export_tallies(ws: Workspace, tallies: Tallies, fmt: str, out: Path) -> Expo
                 document_id = log_document(w, KIND, fmt="standard", pages=pages or 0)
             w.event("export:tallies", entity="document" if document_id else None,
                     entity_id=document_id, detail=detail)
-            os.replace(temp, out)  # inside the unit of work: no file without its log entry
+            try:  # inside the unit of work: no file without its log entry
+                os.replace(temp, out)
+            except OSError as exc:
+                raise save_failed(exc, out) from None
     finally:
         temp.unlink(missing_ok=True)
     with contextlib.suppress(OSError):

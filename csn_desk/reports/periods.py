@@ -16,6 +16,10 @@ from csn_desk.timefmt import UK, long_date
 
 LONGEST_DAYS = 5 * 366  # a date range longer than five years is almost surely a typing slip
 TREND_MONTHS = 12
+# The years a report can be for: no records are older than the first (the twelve months and
+# the year before a report reaches back two years more), and the last leaves room for
+# the months after it.
+FIRST_YEAR, LAST_YEAR = 2000, 9998
 
 
 def _month_end(day: date) -> date:
@@ -123,6 +127,9 @@ def month(text: str) -> Period:
     except ValueError:
         raise InvalidInput(
             f"'{text}' is not a month; write it as YYYY-MM, for example 2026-10.") from None
+    if not FIRST_YEAR <= first.year <= LAST_YEAR:
+        raise InvalidInput(f"{text.strip()} is not a month csn-desk can count; choose one from "
+                           f"January {FIRST_YEAR} to this month.")
     return Period(first, _month_end(first))
 
 

@@ -31,7 +31,7 @@ from csn_desk.protection.roles import can, deny
 from csn_desk.reports import figures as F
 from csn_desk.reports import tables as T
 from csn_desk.reports.monthly import organisation_counts
-from csn_desk.reports.periods import Period
+from csn_desk.reports.periods import FIRST_YEAR, Period, uk_today
 from csn_desk.reports.snapshot import network_counts, publish_snapshots
 from csn_desk.reports.suppression import NOTHING_HIDDEN, Group, Suppression, prepare, suppress
 from csn_desk.store.models import Organisation, Site
@@ -259,6 +259,17 @@ def _gather(ws: Workspace, scope: str, site_id: str, periods: Sequence[Period],
 
 
 
+def check_period(period: Period) -> None:
+    """Refuse a period not begun yet (its figures would all be nought, and the network's
+    snapshots of months to come would be published) or before any records."""
+    if period.start > uk_today():
+        raise InvalidInput(f"{period.label} has not started yet; choose this month or an "
+                           "earlier one.")
+    if period.start.year < FIRST_YEAR:
+        raise InvalidInput(f"csn-desk holds no records from before {FIRST_YEAR}; choose a "
+                           "later period.")
+
+
 def compute_tallies(ws: Workspace, period: Period, scope: str = "organisation", *,
                     site_id: str | None = None, suppress_small: bool | None = None,
                     progress: Progress | None = None) -> Tallies:
@@ -271,6 +282,7 @@ def _compute(ws: Workspace, period: Period, scope: str, site_id: str | None,
              suppress_small: bool | None, progress: Progress | None) -> Tallies:
     site = site_id or ws.site_id
     check_access(ws, scope, site)
+    check_period(period)
     hide = True if scope == "network" else bool(suppress_small)
     if hide and not period.is_month:
         raise InvalidInput(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import zipfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -21,15 +22,17 @@ from sqlalchemy import select
 from csn_desk.cli.main import main
 from csn_desk.demo import DEMO_PASSPHRASE
 from csn_desk.demo.generate import DemoSummary, create_demo
+from csn_desk.directory.export import export_directory
+from csn_desk.documents.log import save_pdf
 from csn_desk.enquiries import EnquiryDraft, NeedInput, save_enquiry
 from csn_desk.errors import InvalidInput
 from csn_desk.referrals import ReferralDraft
 from csn_desk.reports.export_csv import csv_bytes, safe
 from csn_desk.reports.export_xlsx import sheet_name
 from csn_desk.reports.exports import export_tallies
-from csn_desk.reports.periods import date_range, month
+from csn_desk.reports.periods import date_range, month, month_of, uk_today
 from csn_desk.reports.tallies import Tallies, compute_tallies
-from csn_desk.store.models import AuditEvent, Document, Organisation, Service
+from csn_desk.store.models import AuditEvent, Document, Organisation, Service, TallySnapshot
 from csn_desk.workspace import Workspace
 from tests.documents.pdfcheck import ALLOWED_FONTS, base_font, chars, visible
 
@@ -236,6 +239,57 @@ def test_a_failed_save_leaves_nothing_and_logs_nothing(demo: tuple[Workspace, De
         after = len(list(s.execute(select(AuditEvent.seq).where(
             AuditEvent.action == "export:tallies")).scalars()))
     assert after == before
+
+
+def test_places_a_file_cannot_be_saved_are_refused_in_plain_words(
+        demo: tuple[Workspace, DemoSummary], tallies: dict[str, Tallies],
+        tmp_path: Path) -> None:
+    """Found by an audit: a folder, a device or an empty name as the file to save gave
+    "something went wrong (IsADirectoryError)"; a device was even replaced by a file."""
+    ws, _summary = demo
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    pipe = tmp_path / "pipe.csv"  # not an ordinary file (as a device is)
+    os.mkfifo(pipe)
+    cases = [(folder, "is a folder. Give a file name inside it, for example "
+                      f"{folder / 'tallies.csv'}"),
+             (pipe, "is not an ordinary file"),
+             (Path(""), "Give the name of the file to save"),
+             (tmp_path / "missing" / "t.csv", "does not exist")]
+    for out, words in cases:
+        with pytest.raises(InvalidInput) as refused:
+            export_tallies(ws, tallies["exact"], "csv", out)
+        assert words in str(refused.value)
+    assert pipe.is_fifo() and list(folder.iterdir()) == []
+    with pytest.raises(InvalidInput, match="is a folder"):  # a PDF the user prints to file
+        save_pdf(b"%PDF-1.4", folder)
+    with pytest.raises(InvalidInput, match="is a folder"):
+        export_directory(ws, "csv", folder)
+    if os.geteuid() != 0:  # (root may write anywhere)
+        folder.chmod(0o500)
+        try:
+            with pytest.raises(InvalidInput, match="cannot save in"):
+                export_tallies(ws, tallies["exact"], "csv", folder / "t.csv")
+        finally:
+            folder.chmod(0o700)
+
+
+def test_months_not_begun_or_before_any_records_are_refused(ws: Workspace) -> None:
+    """Found by an audit: 9999-12 made a report of noughts and published the network's
+    snapshots of thirteen months to come; 0001-01 failed with an error's name."""
+    with ws.db.read() as s:
+        before = len(list(s.execute(select(TallySnapshot.id)).scalars()))
+    ahead = month_of(uk_today().replace(day=28) + timedelta(days=7))  # next month
+    with pytest.raises(InvalidInput, match="has not started yet"):
+        compute_tallies(ws, ahead, "network")
+    for text in ("9999-12", "0001-01", "1999-12"):
+        with pytest.raises(InvalidInput, match="not a month csn-desk can count"):
+            month(text)
+    with pytest.raises(InvalidInput, match="no records from before 2000"):
+        compute_tallies(ws, date_range(date(1999, 1, 1), date(2000, 2, 1)), "organisation")
+    with ws.db.read() as s:
+        assert len(list(s.execute(select(TallySnapshot.id)).scalars())) == before
+    assert compute_tallies(ws, month_of(uk_today()), "network").period.start.day == 1
 
 
 def test_hidden_small_numbers_only_for_whole_months(ws: Workspace) -> None:

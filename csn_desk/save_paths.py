@@ -1,0 +1,48 @@
+"""The place a user asked a file to be saved (a tallies export, a PDF, the directory): checked
+before any work, and a write that fails there told in plain words that say what to do,
+never as an error's name. Used by every export that writes where the user chose."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+from csn_desk.errors import InvalidInput
+
+
+def check_save_path(out: Path | str, example: str = "report.pdf") -> Path:
+    """``out`` as a path, or InvalidInput saying why a file cannot be saved there
+    (``example``: a file name to suggest)."""
+    text = str(out).strip()
+    if not text or text == ".":
+        raise InvalidInput(f"Give the name of the file to save, for example {example}.")
+    path = Path(out)
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder. Give a file name inside it, for example "
+                           f"{path / example}.")
+    if path.exists() and not path.is_file():
+        raise InvalidInput(f"{path} is not an ordinary file (it may be a device); choose "
+                           "another name.")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InvalidInput(f"The folder {folder} does not exist; choose another place to "
+                           "save.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InvalidInput(f"csn-desk cannot save in {folder}; choose a folder you can save "
+                           "in, such as your Documents folder.")
+    return path
+
+
+def save_failed(exc: OSError, out: Path) -> InvalidInput:
+    """What to tell the user when writing ``out`` failed part-way (nothing was kept)."""
+    if exc.errno == errno.ENOSPC:
+        why = "the disk is full; free some space or save somewhere else"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        why = "csn-desk is not allowed to write there; choose another folder"
+    elif exc.errno == errno.EROFS:
+        why = "that place can only be read (a locked memory stick?); choose another"
+    else:
+        why = ("check the folder is still there and the file is not open in another "
+               "program, then try again")
+    return InvalidInput(f"{Path(out).name} could not be saved: {why}. Nothing was saved.")
