@@ -1,6 +1,9 @@
 """The place a user asked a file to be saved (a tallies export, a PDF, the directory): checked
 before any work, and a write that fails there told in plain words that say what to do,
-never as an error's name. Used by every export that writes where the user chose."""
+never as an error's name. Used by every export that writes where the user chose.
+
+The messages never repeat the path: a file name may name a person (a letter saved as
+"letter for Mrs ...")."""
 
 from __future__ import annotations
 
@@ -11,31 +14,43 @@ from pathlib import Path
 from csn_desk.errors import InvalidInput
 
 
-def check_save_path(out: Path | str, example: str = "report.pdf") -> Path:
-    """``out`` as a path, or InvalidInput saying why a file cannot be saved there
-    (``example``: a file name to suggest)."""
+def check_save_path(out: Path | str, example: str = "report.pdf", *,
+                    data_dir: Path | None = None) -> Path:
+    """``out`` as a path, or InvalidInput saying why a file cannot be saved there.
+    ``example``: a file name to suggest; ``data_dir``: csn-desk's own data folder, which
+    no export may write into (an export named like the database would replace it)."""
     text = str(out).strip()
     if not text or text == ".":
         raise InvalidInput(f"Give the name of the file to save, for example {example}.")
     path = Path(out)
     if path.is_dir():
-        raise InvalidInput(f"{path} is a folder. Give a file name inside it, for example "
-                           f"{path / example}.")
+        raise InvalidInput(f"That is a folder. Give a file name inside it, for example "
+                           f"{example}.")
     if path.exists() and not path.is_file():
-        raise InvalidInput(f"{path} is not an ordinary file (it may be a device); choose "
-                           "another name.")
+        raise InvalidInput("That is not an ordinary file (it may be a device); choose another "
+                           "name.")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise InvalidInput(f"The folder {folder} does not exist; choose another place to "
-                           "save.")
+        raise InvalidInput("That folder does not exist; choose another place to save.")
+    if data_dir is not None and _inside(path, data_dir):
+        raise InvalidInput("That is csn-desk's own data folder; save somewhere else, such as "
+                           "your Documents folder.")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InvalidInput(f"csn-desk cannot save in {folder}; choose a folder you can save "
+        raise InvalidInput("csn-desk cannot save in that folder; choose a folder you can save "
                            "in, such as your Documents folder.")
     return path
 
 
-def save_failed(exc: OSError, out: Path) -> InvalidInput:
-    """What to tell the user when writing ``out`` failed part-way (nothing was kept)."""
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def save_failed(exc: OSError) -> InvalidInput:
+    """What to tell the user when writing failed part-way (nothing was kept)."""
     if exc.errno == errno.ENOSPC:
         why = "the disk is full; free some space or save somewhere else"
     elif exc.errno in (errno.EACCES, errno.EPERM):
@@ -45,4 +60,4 @@ def save_failed(exc: OSError, out: Path) -> InvalidInput:
     else:
         why = ("check the folder is still there and the file is not open in another "
                "program, then try again")
-    return InvalidInput(f"{Path(out).name} could not be saved: {why}. Nothing was saved.")
+    return InvalidInput(f"The file could not be saved: {why}. Nothing was saved.")

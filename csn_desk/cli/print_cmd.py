@@ -63,7 +63,7 @@ def _plural(n: int, word: str) -> str:
 def run_slip(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         doc = make_slip(ws, args.enquiry, format_code=args.format)
-    save_pdf(doc.pdf, args.out)
+    save_pdf(doc.pdf, args.out, data_dir=ws.db.paths.root)
     print(f"Saved the slip ({doc.fmt}, {doc.pages} page{'s' if doc.pages != 1 else ''}) to "
           f"{args.out}")
     return 0
@@ -74,7 +74,7 @@ def run_letters(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         result = letters_due(ws, args.due_by)
     if result.pdf is not None:
-        save_pdf(result.pdf, args.out)
+        save_pdf(result.pdf, args.out, data_dir=ws.db.paths.root)
         print(f"Saved {_plural(len(result.letters), 'letter')} "
               f"({_plural(result.pages, 'page')}) to {args.out}")
     else:
@@ -99,7 +99,7 @@ def run_letter(args: argparse.Namespace) -> int:
             doc = make_referral_letter(ws, args.referral)
         else:
             doc = make_followup_letter(ws, args.referral, format_code=args.format)
-    save_pdf(doc.pdf, args.out)
+    save_pdf(doc.pdf, args.out, data_dir=ws.db.paths.root)
     print(f"Saved the {args.kind} letter ({doc.fmt}, {_plural(doc.pages, 'page')}) to "
           f"{args.out}")
     for warning in doc.warnings:

@@ -37,12 +37,13 @@ def export_directory(ws: Workspace, fmt: str, out: Path,
     require_editor(ws)
     if fmt not in FORMATS:
         raise InvalidInput(f"The format must be one of: {', '.join(FORMATS)}.")
-    out = check_save_path(out, "directory." + ("json" if fmt == "oruk-json" else "csv"))
+    out = check_save_path(out, "directory." + ("json" if fmt == "oruk-json" else "csv"),
+                          data_dir=ws.db.paths.root)
     d = load_directory(ws)
     try:
         count = (write_json if fmt == "oruk-json" else write_csv)(d, out, progress)
     except OSError as exc:
-        raise save_failed(exc, out) from None
+        raise save_failed(exc) from None
     with ws.db.write(ws.actor) as w:
         w.event("export:directory", detail=f"{fmt}; {count} services")
     return ExportResult(out, fmt, count, len(d.organisations))

@@ -26,9 +26,10 @@ class ProducedDocument:
     warnings: tuple[str, ...] = ()
 
 
-def save_pdf(pdf: bytes, out: Path) -> None:
-    """Write a PDF the user asked for: whole or not at all (temporary name, then rename)."""
-    out = check_save_path(out)
+def save_pdf(pdf: bytes, out: Path, *, data_dir: Path | None = None) -> None:
+    """Write a PDF the user asked for: whole or not at all (temporary name, then rename);
+    never into csn-desk's own ``data_dir``."""
+    out = check_save_path(out, data_dir=data_dir)
     tmp = out.with_name(out.name + ".part")
     try:
         with open(tmp, "wb") as f:
@@ -37,7 +38,7 @@ def save_pdf(pdf: bytes, out: Path) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, out)
     except OSError as exc:
-        raise save_failed(exc, out) from None
+        raise save_failed(exc) from None
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -321,7 +321,7 @@ def subject_access_pack(ws: Workspace, client_id: str, out_dir: Path, *,
                 detail=f"pages={rendered.pages}")
         # The files are written inside the unit of work: if either cannot be written,
         # nothing is logged.
-        save_pdf(rendered.pdf, pdf_path)
+        save_pdf(rendered.pdf, pdf_path, data_dir=ws.db.paths.root)
         write_atomic(json_path, json.dumps(payload, indent=1, ensure_ascii=False)
                      .encode("utf-8"))
     return SubjectAccessPack(pdf_path, json_path, rendered.pages, request_id, received,

@@ -53,7 +53,7 @@ def _write_temp(data: bytes, out: Path) -> Path:
     try:
         fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
     except OSError as exc:
-        raise save_failed(exc, out) from None
+        raise save_failed(exc) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -61,7 +61,7 @@ def _write_temp(data: bytes, out: Path) -> Path:
             os.fsync(f.fileno())
     except OSError as exc:
         Path(name).unlink(missing_ok=True)
-        raise save_failed(exc, out) from None
+        raise save_failed(exc) from None
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
@@ -72,7 +72,7 @@ def export_tallies(ws: Workspace, tallies: Tallies, fmt: str, out: Path) -> Expo
     """Save ``tallies`` to ``out`` in ``fmt`` and log the export, both or neither."""
     check_access(ws, tallies.scope)
     fmt = fmt.lower().lstrip(".")
-    out = check_save_path(out, f"tallies.{fmt}")
+    out = check_save_path(out, f"tallies.{fmt}", data_dir=ws.db.paths.root)
     data, pages = export_bytes(ws, tallies, fmt)
     temp = _write_temp(data, out)
     detail = (f"format={fmt};scope={tallies.scope};period={tallies.period.start.isoformat()}"
@@ -87,7 +87,7 @@ def export_tallies(ws: Workspace, tallies: Tallies, fmt: str, out: Path) -> Expo
             try:  # inside the unit of work: no file without its log entry
                 os.replace(temp, out)
             except OSError as exc:
-                raise save_failed(exc, out) from None
+                raise save_failed(exc) from None
     finally:
         temp.unlink(missing_ok=True)
     with contextlib.suppress(OSError):

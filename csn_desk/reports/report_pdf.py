@@ -154,7 +154,9 @@ def report_story(tallies: Tallies, contact: str) -> list[Flowable]:
                                     trend_rows, width)])
     for table in tallies.tables:
         rows = list(table.rows)
-        parts: list[Flowable] = []
+        # What the table counts comes first, kept with its heading (after a long table it
+        # could be left alone at the top of the next page).
+        parts: list[Flowable] = [small.p(table.definition, small.body)]
         left_out = 0
         if table.key in LONG_LISTS:
             rows, left_out = _long_list(table, tallies.suppressed)
@@ -166,7 +168,6 @@ def report_story(tallies: Tallies, contact: str) -> list[Flowable]:
         if left_out:
             parts.append(small.p(f"And {left_out:,} more, listed in the spreadsheet (XLSX or "
                                  "CSV) export of this report.", small.body))
-        parts.append(small.p(table.definition, small.body))
         if table.note:
             parts.append(small.p(table.note, small.body))
         story += _section(st, table.title, parts)

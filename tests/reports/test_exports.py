@@ -251,11 +251,14 @@ def test_places_a_file_cannot_be_saved_are_refused_in_plain_words(
     folder.mkdir()
     pipe = tmp_path / "pipe.csv"  # not an ordinary file (as a device is)
     os.mkfifo(pipe)
-    cases = [(folder, "is a folder. Give a file name inside it, for example "
-                      f"{folder / 'tallies.csv'}"),
-             (pipe, "is not an ordinary file"),
+    cases = [(folder, "That is a folder. Give a file name inside it, for example "
+                      "tallies.csv."),
+             (pipe, "That is not an ordinary file"),
              (Path(""), "Give the name of the file to save"),
-             (tmp_path / "missing" / "t.csv", "does not exist")]
+             (tmp_path / "missing" / "t.csv", "does not exist"),
+             # an export named like the database would have replaced it
+             (ws.db.paths.database, "csn-desk's own data folder"),
+             (ws.db.paths.root / "t.csv", "csn-desk's own data folder")]
     for out, words in cases:
         with pytest.raises(InvalidInput) as refused:
             export_tallies(ws, tallies["exact"], "csv", out)
@@ -265,6 +268,13 @@ def test_places_a_file_cannot_be_saved_are_refused_in_plain_words(
         save_pdf(b"%PDF-1.4", folder)
     with pytest.raises(InvalidInput, match="is a folder"):
         export_directory(ws, "csv", folder)
+    key_file = ws.db.paths.key_file.read_bytes()
+    with pytest.raises(InvalidInput, match="own data folder"):
+        export_directory(ws, "oruk-json", ws.db.paths.key_file)
+    with pytest.raises(InvalidInput, match="own data folder"):
+        save_pdf(b"%PDF-1.4", ws.db.paths.database, data_dir=ws.db.paths.root)
+    assert ws.db.paths.key_file.read_bytes() == key_file  # still the key file
+    assert not (ws.db.paths.root / "t.csv").exists()
     if os.geteuid() != 0:  # (root may write anywhere)
         folder.chmod(0o500)
         try:
