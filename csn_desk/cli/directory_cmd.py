@@ -2,9 +2,10 @@
 --out F`` and ``directory review``.
 
 The import prints the validation report (record ids and field names; the directory holds no
-personal data) and exits 1 when nothing was imported because of errors (or the file was
-refused), 0 otherwise. A CSV is read with its columns matched by name (see
-``csv_columns``); ``--map ours=Theirs`` matches one by hand."""
+personal data) and exits 1 when the file was refused, or when records had errors and
+nothing was (or, with ``--dry-run``, would be) added or changed; 0 otherwise. A CSV is
+read with its columns matched by name (see ``csv_columns``); ``--map ours=Theirs`` matches
+one by hand."""
 
 from __future__ import annotations
 
@@ -83,6 +84,10 @@ def run_import(args: argparse.Namespace) -> int:
                              mapping=mapping)
     print_report(report)
     if report.refused:
+        return 1
+    s, o = report.service_counts, report.organisation_counts
+    changes = s.created + s.updated + o.created + o.updated
+    if report.errors and not changes:
         return 1
     if args.dry_run:
         return 0 if report.anything_to_import else 1

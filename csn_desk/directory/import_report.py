@@ -87,6 +87,9 @@ class ImportReport:
     services: int = 0
     valid_organisations: int = 0
     valid_services: int = 0
+    # Organisations with errors of their own (None: all that cannot be imported); the
+    # others that cannot are left out because none of their services can be imported.
+    organisations_with_errors: int | None = None
     issues: tuple[Issue, ...] = ()
     issues_not_shown: int = 0
     not_kept: tuple[str, ...] = ()  # parts of the file csn-desk does not keep
@@ -122,12 +125,19 @@ class ImportReport:
         read = (f"{self.source} ({self.shape}) holds {self.services:,} service"
                 f"{'s' if self.services != 1 else ''} from {self.organisations:,} "
                 f"organisation{'s' if self.organisations != 1 else ''}.")
+        own = self.invalid_organisations if self.organisations_with_errors is None else min(
+            self.organisations_with_errors, self.invalid_organisations)
         failing = [f"{n:,} {what}{'s' if n != 1 else ''}" for n, what in (
-            (self.invalid_services, "service"), (self.invalid_organisations, "organisation"))
-            if n]
+            (self.invalid_services, "service"), (own, "organisation")) if n]
         verb = "has" if failing in (["1 service"], ["1 organisation"]) else "have"
         bad = (f" {' and '.join(failing)} {verb} errors and cannot be imported until the "
                "file is corrected." if failing else " Every record passed the checks.")
+        left_out = self.invalid_organisations - own
+        if left_out == 1:
+            bad += " 1 organisation is left out because none of its services can be imported."
+        elif left_out:
+            bad += (f" {left_out:,} organisations are left out because none of their services "
+                    "can be imported.")
         s, o = self.service_counts, self.organisation_counts
         verb = ("were" if self.written else "would be")
         done = (f" Services {verb}: {s.created:,} added, {s.updated:,} changed, "

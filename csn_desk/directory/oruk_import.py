@@ -35,6 +35,7 @@ from csn_desk.directory.editing import NewRows
 from csn_desk.directory.import_report import Counts, ImportReport, Issue, Problems
 from csn_desk.directory.index import IndexAfterwards, index_new_services_afterwards
 from csn_desk.directory.inputs import (
+    LocationInput,
     OrganisationInput,
     ServiceInput,
     canonical_service,
@@ -45,6 +46,7 @@ from csn_desk.directory.oruk_parse import parse
 from csn_desk.directory.oruk_validate import Entries, Entry
 from csn_desk.directory.oruk_validate import read_entries as read_json_entries
 from csn_desk.directory.permissions import require_editor
+from csn_desk.directory.place_ids import PlaceChecks
 from csn_desk.directory.records import Directory, read_directory
 from csn_desk.directory.rows import location_values
 from csn_desk.directory.safe_read import FileRefused, parse_json, read_limited
@@ -54,6 +56,7 @@ from csn_desk.directory.upsert import (
     save_organisation_with,
     save_service_with,
     service_unchanged,
+    update_place,
 )
 from csn_desk.errors import InvalidInput
 from csn_desk.store.writes import Writer
@@ -203,6 +206,8 @@ class _Plan:
     organisation_counts: Counts = Counts()
     service_counts: Counts = Counts()
     problems: Problems = field(default_factory=Problems)
+    # This organisation's places that new services give other details (see place_ids).
+    moved_places: dict[str, tuple[LocationInput, str]] = field(default_factory=dict)
 
 
 def _count(outcomes: list[Outcome]) -> Counts:
@@ -241,6 +246,7 @@ def _plan(entries: Entries, existing: _Existing, by_name: bool, *,
         org_outcomes.append("created" if ofound is None else
                             "unchanged" if owant == ofound else "updated")
     service_outcomes: list[Outcome] = []
+    places = PlaceChecks.of(existing.d)
     for entry in entries.services:
         org_key = entry.organisation_key or ""
         org_id = resolved.get(org_key)
@@ -267,6 +273,9 @@ def _plan(entries: Entries, existing: _Existing, by_name: bool, *,
         except InvalidInput as exc:
             p.error(entry.key, entry.label, "", str(exc))
             continue
+        if problem := places.problem(want, entry.label, found is None):
+            p.error(entry.key, entry.label, "service_at_locations", problem)
+            continue
         same = found is not None and service_unchanged(want, found)
         if same:
             plan.same_services.add(len(plan.services))
@@ -282,6 +291,7 @@ def _plan(entries: Entries, existing: _Existing, by_name: bool, *,
     plan.organisations = [o for _i, o in kept]
     plan.same_organisations = {n for n, (_e, owant, ofound) in enumerate(plan.organisations)
                                if ofound is not None and organisation_unchanged(owant, ofound)}
+    plan.moved_places = places.moved
     plan.organisation_counts = _count([org_outcomes[i] for i, _o in kept])
     plan.service_counts = _count(service_outcomes)
     if duplicates:
@@ -322,6 +332,7 @@ def _report(source: str, entries: Entries, plan: _Plan, *, written: bool,
         source=source, shape=entries.shape, organisations=len(entries.organisations),
         services=len(entries.services) + _dropped_services(entries),
         valid_organisations=len(plan.organisations), valid_services=len(plan.services),
+        organisations_with_errors=sum(1 for o in entries.organisations if o.key in p.failed),
         issues=tuple(tallies + p.issues), issues_not_shown=p.dropped,
         not_kept=tuple(sorted(entries.not_kept))[:40],
         organisation_counts=plan.organisation_counts, service_counts=plan.service_counts,
@@ -483,6 +494,8 @@ def _write(w: Writer, plan: _Plan, tell: Progress, index: IndexAfterwards | None
             index.categories_may_change([found.id])
         service_outcomes.append(outcome)
     batch.flush(w)
+    for location_id, (place, org) in plan.moved_places.items():
+        update_place(w, location_id, place, org)
     tell.check()
     return org_outcomes, service_outcomes
 

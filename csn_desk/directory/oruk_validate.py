@@ -239,8 +239,13 @@ def _weekdays(g: Fields, item: dict[str, Any]) -> list[int] | None:
     return sorted(set(days))
 
 
-def _schedules(f: Fields, service_id: str, entries: Entries) -> tuple[ScheduleInput, ...]:
+def _schedules(f: Fields, service_id: str, entries: Entries
+               ) -> tuple[tuple[ScheduleInput, ...], bool]:
+    """The weekly opening times, and whether every entry could be read: when one was left
+    out, the opening times the directory holds are kept (else an entry we cannot read would
+    delete them)."""
     out = []
+    complete = True
     for name in ("regular_schedules", "schedules"):
         for i, item in enumerate(f.items(name)):
             g = f.child(item, f"{name}[{i}]")
@@ -250,11 +255,17 @@ def _schedules(f: Fields, service_id: str, entries: Entries) -> tuple[ScheduleIn
             days = _weekdays(g, item)
             if days is None or freq != "WEEKLY" or interval not in (None, "", 1, "1"):
                 g.warning("freq", "Only weekly opening times are kept; this one (monthly or "
-                                  "every few weeks) was left out. Add it to the description.")
+                                  "every few weeks) was left out, and any opening times "
+                                  "already held for the service are kept. Add it to the "
+                                  "description.")
+                complete = False
                 continue
             if not days:
                 if len(entries.problems.issues) == before:
-                    g.warning("byday", "No day is given, so this opening time was left out.")
+                    g.warning("byday", "No day is given, so this opening time was left out, "
+                                       "and any opening times already held for the service "
+                                       "are kept.")
+                complete = False
                 continue
             opens, closes = g.clock("opens_at"), g.clock("closes_at")
             if opens and closes and opens >= closes:
@@ -272,7 +283,7 @@ def _schedules(f: Fields, service_id: str, entries: Entries) -> tuple[ScheduleIn
                 out.append(ScheduleInput(weekday=day, opens_at=opens, closes_at=closes,
                                          valid_from=start, valid_to=end, description=note,
                                          id=sid))
-    return tuple(out)
+    return tuple(out), complete
 
 
 def _closures(f: Fields, entries: Entries) -> tuple[ClosureInput, ...]:
@@ -502,6 +513,7 @@ def read_service(raw: dict[str, Any], index: int, entries: Entries, *, ids_requi
     documents = [f.child(d, f"required_documents[{i}]").text("document")
                  for i, d in enumerate(f.items("required_documents"))]
     organisation = organisations.get(org_key or "")
+    schedules, all_read = _schedules(f, sid, entries)
     value = ServiceInput(
         id=sid, external_id=external, name=name,
         organisation_id=organisation.value.id or "" if organisation else "",
@@ -517,12 +529,14 @@ def read_service(raw: dict[str, Any], index: int, entries: Entries, *, ids_requi
         assured_date=f.day("assured_date"), assured_by=e.text("assured_by"),
         alert=f.text("alert"), alert_until=e.day("alert_until"),
         merged_into=_ref("service", e.ident("merged_into")),
-        schedules=_schedules(f, sid, entries), closures=_closures(f, entries),
+        schedules=schedules, closures=_closures(f, entries),
         costs=_costs(f, entries), areas=areas, area_notes=notes, categories=categories,
         terms=terms, locations=tuple(places))
     if value.alert_until and not value.alert:
         e.error("alert_until", "An alert end date needs the alert text too.")
     given = _service_given(f, e, ours and bool(ext.get("categories_given", True)))
+    if not all_read:
+        given -= {"schedules"}
     entries.not_kept |= {k[:40] for k in raw if k not in SERVICE_KEYS}
     return Entry(key, label, source_id, value, given, org_key)
 

@@ -233,7 +233,7 @@ def _save_places(w: Writer, sid: str, data: ServiceInput, old: ServiceInput) -> 
     for place in data.places:
         if place.id and w.exists(Location, place.id):
             unmatched_old.pop(place.id, None)
-            changed |= _update_place(w, place.id, place, org)
+            changed |= update_place(w, place.id, place, org)
             wanted_ids.append(place.id)
         else:
             pending.append(place)
@@ -242,7 +242,7 @@ def _save_places(w: Writer, sid: str, data: ServiceInput, old: ServiceInput) -> 
                      if location_values(org, p) == location_values(org, place)), None)
         if same is None and not place.id and len(pending) == 1 and len(unmatched_old) == 1:
             same = next(iter(unmatched_old))  # one place before and after: it moved
-            changed |= _update_place(w, same, place, org)
+            changed |= update_place(w, same, place, org)
         if same is not None:
             unmatched_old.pop(same)
             wanted_ids.append(same)
@@ -262,7 +262,8 @@ def _save_places(w: Writer, sid: str, data: ServiceInput, old: ServiceInput) -> 
     return changed
 
 
-def _update_place(w: Writer, location_id: str, place: LocationInput, org: str) -> bool:
+def update_place(w: Writer, location_id: str, place: LocationInput, org: str) -> bool:
+    """Bring a stored place up to ``place`` (for every service that meets there)."""
     row = w.session.get(Location, location_id)
     if row is None:
         return False

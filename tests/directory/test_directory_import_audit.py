@@ -1,0 +1,144 @@
+"""What an audit of the directory import found, each checked on a real encrypted workspace:
+a place's id given twice with other details, another organisation's place taken over, a
+new service moving its own organisation's place, an opening time that cannot be read
+deleting the ones held, and the report's counts and exit code when only a service fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from csn_desk.cli.main import main
+from csn_desk.directory.oruk_import import import_file
+from csn_desk.directory.records import load_service
+from csn_desk.workspace import Workspace
+from tests.conftest import PASSPHRASE
+from tests.directory.dirkit import write_json
+
+ORG_A = "0d1e2f30-4a5b-4c6d-8e7f-901a2b3c4d5e"
+ORG_B = "1e2f3041-5b6c-4d7e-8f90-a12b3c4d5e6f"
+PLACE = "2f304152-6c7d-4e8f-9a01-b23c4d5e6f70"
+
+
+def _service(sid: str, name: str, org: str, place: dict[str, Any] | None = None,
+             **extra: Any) -> dict[str, Any]:
+    service: dict[str, Any] = {
+        "id": sid, "name": name, "status": "active",
+        "organization": {"id": org, "name": f"Organisation {org[:4]} (fictional)"},
+        **extra}
+    if place is not None:
+        service["service_at_locations"] = [{"location": place}]
+    return service
+
+
+def _place(name: str, street: str, postcode: str) -> dict[str, Any]:
+    return {"id": PLACE, "name": name,
+            "physical_addresses": [{"address_1": street, "city": "Darlington",
+                                    "postal_code": postcode, "country": "GB"}]}
+
+
+WEEKDAY = {"TH": 4, "FR": 5}  # (as stored: Monday is 1)
+
+
+def _address(ws: Workspace, sid: str) -> tuple[str | None, str | None]:
+    (place,) = load_service(ws, sid).places
+    return place.address_1, place.postcode
+
+
+HALL = _place("Hall", "1 Example Street", "DL1 1AA")
+OTHER = _place("Other Hall", "99 Example Road", "DL3 7AB")
+S1, S2, S3 = ("3a415263-7d8e-4f90-8b12-c34d5e6f7081", "4b526374-8e9f-4a01-9c23-d45e6f708192",
+              "5c637485-9fa0-4b12-8d34-e56f708192a3")
+
+
+def test_one_place_id_with_two_sets_of_details_in_a_file_is_an_error(
+        ws: Workspace, tmp_path: Path) -> None:
+    """Before, both services got the first address and each re-import flipped them."""
+    path = write_json(tmp_path / "f.json", {"contents": [
+        _service(S1, "Lunch club", ORG_A, HALL), _service(S2, "Chair yoga", ORG_A, OTHER)]})
+    for _ in range(2):
+        report = import_file(ws, path)
+        (error,) = report.errors
+        assert "Chair yoga" in error.record and error.field == "service_at_locations"
+        assert "given earlier in the file (for service" in error.message
+        assert _address(ws, S1) == ("1 Example Street", "DL1 1AA")
+    assert report.service_counts.unchanged == 1 and report.service_counts.updated == 0
+
+
+def test_another_organisations_place_cannot_be_changed_by_a_file(
+        ws: Workspace, tmp_path: Path) -> None:
+    """Before, the first import dropped the address silently and the second moved the
+    other organisation's services to it."""
+    import_file(ws, write_json(tmp_path / "a.json", {"contents": [
+        _service(S1, "Lunch club", ORG_A, HALL)]}))
+    taker = write_json(tmp_path / "b.json", {"contents": [
+        _service(S3, "Knit and natter", ORG_B, _place("Elsewhere", "6 Other Lane",
+                                                       "DL5 4QZ"))]})
+    for _ in range(2):
+        report = import_file(ws, taker)
+        (error,) = report.errors
+        assert "another organisation's place" in error.message
+        assert _address(ws, S1) == ("1 Example Street", "DL1 1AA")
+    # Meeting at the same place with its details as they are is fine.
+    report = import_file(ws, write_json(tmp_path / "c.json", {"contents": [
+        _service(S3, "Knit and natter", ORG_B, HALL)]}))
+    assert not report.errors and report.service_counts.created == 1
+    assert _address(ws, S3) == _address(ws, S1) == ("1 Example Street", "DL1 1AA")
+
+
+def test_a_new_service_moving_its_organisations_place_moves_it_at_once(
+        ws: Workspace, tmp_path: Path) -> None:
+    """The first import does what the second would: re-importing changes nothing."""
+    import_file(ws, write_json(tmp_path / "a.json", {"contents": [
+        _service(S1, "Lunch club", ORG_A, HALL)]}))
+    moved = write_json(tmp_path / "b.json", {"contents": [
+        _service(S2, "Chair yoga", ORG_A, {**OTHER, "id": PLACE})]})
+    first = import_file(ws, moved)
+    assert not first.errors and first.service_counts.created == 1
+    assert _address(ws, S1) == _address(ws, S2) == ("99 Example Road", "DL3 7AB")
+    again = import_file(ws, moved)
+    assert (again.service_counts.created, again.service_counts.updated) == (0, 0)
+
+
+def test_an_opening_time_that_cannot_be_read_keeps_those_held(
+        ws: Workspace, tmp_path: Path) -> None:
+    """Before, "schedules": {"a": 1} was a warning and deleted the service's opening
+    times."""
+    import_file(ws, write_json(tmp_path / "a.json", {"contents": [_service(
+        S1, "Lunch club", ORG_A, schedules=[{"freq": "WEEKLY", "byday": "TH",
+                                              "opens_at": "09:30", "closes_at": "12:00"}])]}))
+    assert [s.weekday for s in load_service(ws, S1).schedules] == [WEEKDAY["TH"]]
+    for unreadable in ({"a": 1}, [{"freq": "MONTHLY", "byday": "1MO"}]):
+        report = import_file(ws, write_json(tmp_path / "b.json", {"contents": [
+            _service(S1, "Lunch club", ORG_A, schedules=unreadable)]}))
+        assert any("opening times already held for the service are kept" in w.message
+                   for w in report.warnings)
+        assert [s.weekday for s in load_service(ws, S1).schedules] == [WEEKDAY["TH"]]
+    # A file that gives the opening times it has still replaces them.
+    import_file(ws, write_json(tmp_path / "c.json", {"contents": [_service(
+        S1, "Lunch club", ORG_A, schedules=[{"freq": "WEEKLY", "byday": "FR",
+                                              "opens_at": "10:00", "closes_at": "12:00"}])]}))
+    assert [s.weekday for s in load_service(ws, S1).schedules] == [WEEKDAY["FR"]]
+
+
+def test_only_the_service_failing_is_reported_and_the_exit_code_says_so(
+        ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: "1 service and 1 organisation have errors" with no organisation error
+    listed, and exit 0 although nothing was imported."""
+    bad = _service(S1, "", ORG_A)
+    path = write_json(tmp_path / "a.json", {"contents": [bad]})
+    report = import_file(ws, path)
+    assert report.summary().count("have errors") + report.summary().count("has errors") == 1
+    assert "1 service has errors" in report.summary()
+    assert "1 organisation is left out because none of its services" in report.summary()
+    monkeypatch.setenv("CSN_DESK_PASSPHRASE", PASSPHRASE)
+    folder = str(ws.db.paths.root)
+    for extra in ([], ["--dry-run"]):
+        code = main(["directory", "import", "--data-dir", folder, *extra, str(path)])
+        assert code == 1, extra
+    out = json.dumps(capsys.readouterr().out)
+    assert "Traceback" not in out
