@@ -10,6 +10,7 @@ from csn_desk.directory.csv_export import write_csv
 from csn_desk.directory.oruk_export import write_json
 from csn_desk.directory.permissions import require_editor
 from csn_desk.directory.records import load_directory
+from csn_desk.directory.safe_read import MAX_FILE_BYTES, megabytes
 from csn_desk.errors import InvalidInput
 from csn_desk.save_paths import check_save_path, save_failed
 from csn_desk.workspace import Workspace
@@ -24,11 +25,17 @@ class ExportResult:
     format: str
     services: int
     organisations: int
+    size: int = 0  # bytes
 
     def sentence(self) -> str:
-        return (f"Exported {self.services:,} service{'s' if self.services != 1 else ''} and "
+        done = (f"Exported {self.services:,} service{'s' if self.services != 1 else ''} and "
                 f"{self.organisations:,} organisation{'s' if self.organisations != 1 else ''}"
                 f" to {self.path.name}.")
+        if self.size > MAX_FILE_BYTES:  # (an import refuses it: say so now, not then)
+            done += (f" At {megabytes(self.size)} the file is larger than csn-desk itself "
+                     f"imports ({megabytes(MAX_FILE_BYTES)}); other copies of csn-desk get "
+                     "the directory through sync, not from this file.")
+        return done
 
 
 def export_directory(ws: Workspace, fmt: str, out: Path,
@@ -46,4 +53,4 @@ def export_directory(ws: Workspace, fmt: str, out: Path,
         raise save_failed(exc) from None
     with ws.db.write(ws.actor) as w:
         w.event("export:directory", detail=f"{fmt}; {count} services")
-    return ExportResult(out, fmt, count, len(d.organisations))
+    return ExportResult(out, fmt, count, len(d.organisations), out.stat().st_size)

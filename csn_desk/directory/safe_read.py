@@ -14,7 +14,7 @@ from typing import Any
 
 from csn_desk.errors import CsnError
 
-MAX_FILE_BYTES = 40 * 1024 * 1024  # a 20,000-service ORUK file is about 25 MB
+MAX_FILE_BYTES = 40 * 1024 * 1024  # the 20,000-service benchmark file is about 31 MB
 MAX_DEPTH = 24  # the deepest ORUK shape (service > location > address > attribute > term) is ~10
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")

@@ -6,14 +6,17 @@ deleting the ones held, and the report's counts and exit code when only a servic
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from csn_desk.cli.main import main
+from csn_desk.directory.export import export_directory
 from csn_desk.directory.oruk_import import import_file
 from csn_desk.directory.records import load_service
+from csn_desk.directory.safe_read import MAX_FILE_BYTES
 from csn_desk.workspace import Workspace
 from tests.conftest import PASSPHRASE
 from tests.directory.dirkit import write_json
@@ -142,3 +145,15 @@ def test_only_the_service_failing_is_reported_and_the_exit_code_says_so(
         assert code == 1, extra
     out = json.dumps(capsys.readouterr().out)
     assert "Traceback" not in out
+
+
+def test_an_export_too_large_to_import_says_so(ws: Workspace, tmp_path: Path) -> None:
+    """Found by an audit: a 48 MB export that csn-desk's own import then refuses. The
+    export now says so when it is made (another copy gets the directory through sync)."""
+    import_file(ws, write_json(tmp_path / "a.json", {"contents": [
+        _service(S1, "Lunch club", ORG_A, HALL)]}))
+    small = export_directory(ws, "oruk-json", tmp_path / "d.json")
+    assert small.size == (tmp_path / "d.json").stat().st_size > 0
+    assert "larger than csn-desk itself imports" not in small.sentence()
+    large = replace(small, size=MAX_FILE_BYTES + 1)
+    assert "larger than csn-desk itself imports (41.9 MB)" in large.sentence()
