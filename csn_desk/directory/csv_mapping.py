@@ -73,7 +73,8 @@ def parse_table(data: bytes) -> CsvTable:
     old_limit = csv.field_size_limit()
     csv.field_size_limit(MAX_LONG_TEXT * 4)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        # (strict: a quote never closed is refused, not read as one cell to the end)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
         headers = next(reader, None)
         if not headers or not any(h.strip() for h in headers):
             raise FileRefused("The first row of the file should name its columns, but it is "

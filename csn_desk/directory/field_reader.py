@@ -210,6 +210,11 @@ class Fields:
 
     def items(self, name: str) -> list[dict[str, Any]]:
         """A list of objects; anything else in the list is reported and skipped."""
+        return [item for _i, item in self.indexed(name)]
+
+    def indexed(self, name: str) -> list[tuple[int, dict[str, Any]]]:
+        """``items`` with each object's place in the file's list, so that a problem found
+        in one names the right entry (the ones skipped still count)."""
         value = self.data.get(name)
         if value is None:
             return []
@@ -221,7 +226,7 @@ class Fields:
         out = []
         for i, item in enumerate(value):
             if isinstance(item, dict):
-                out.append(item)
+                out.append((i, item))
             else:
                 self.error(f"{name}[{i}]", f"Each entry must be an object, not {_kind(item)}.")
         return out

@@ -144,7 +144,7 @@ def _first_phone(f: Fields, entries: Entries) -> str | None:
 
 def _identifiers(f: Fields) -> tuple[str | None, str | None]:
     charity = company = None
-    for i, item in enumerate(f.items("organization_identifiers")):
+    for i, item in f.indexed("organization_identifiers"):
         g = f.child(item, f"organization_identifiers[{i}]")
         number = g.text("identifier", limit=100, numbers_ok=True)
         words = " ".join(str(item.get(k) or "") for k in (
@@ -247,7 +247,7 @@ def _schedules(f: Fields, service_id: str, entries: Entries
     out = []
     complete = True
     for name in ("regular_schedules", "schedules"):
-        for i, item in enumerate(f.items(name)):
+        for i, item in f.indexed(name):
             g = f.child(item, f"{name}[{i}]")
             freq = str(item.get("freq") or "WEEKLY").upper()
             interval = item.get("interval")
@@ -288,7 +288,7 @@ def _schedules(f: Fields, service_id: str, entries: Entries
 
 def _closures(f: Fields, entries: Entries) -> tuple[ClosureInput, ...]:
     out = []
-    for i, item in enumerate(f.items("holiday_schedules")):
+    for i, item in f.indexed("holiday_schedules"):
         g = f.child(item, f"holiday_schedules[{i}]")
         start, end = g.day("start_date"), g.day("end_date")
         if start is None or end is None:
@@ -316,7 +316,7 @@ def _closures(f: Fields, entries: Entries) -> tuple[ClosureInput, ...]:
 
 def _costs(f: Fields, entries: Entries) -> tuple[CostInput, ...]:
     out = []
-    for i, item in enumerate(f.items("cost_options")):
+    for i, item in f.indexed("cost_options"):
         g = f.child(item, f"cost_options[{i}]")
         currency = g.text("currency", limit=10)
         if currency and currency.upper() != "GBP":
@@ -345,7 +345,7 @@ def _costs(f: Fields, entries: Entries) -> tuple[CostInput, ...]:
 def _areas(f: Fields) -> tuple[tuple[str, ...], tuple[str, ...]]:
     districts: list[str] = []
     notes: list[str] = []
-    for i, item in enumerate(f.items("service_areas")):
+    for i, item in f.indexed("service_areas"):
         g = f.child(item, f"service_areas[{i}]")
         text = g.text("service_area") or g.text("name") or g.text("description")
         if not text:
@@ -420,7 +420,7 @@ def _place(f: Fields, link: dict[str, Any], i: int) -> LocationInput | None:
 def _taxonomy(f: Fields) -> tuple[tuple[str, ...], tuple[TermInput, ...], bool]:
     """(our categories, other terms, whether the file used our category list)."""
     found: list[tuple[str, str, str | None, str | None]] = []
-    for i, item in enumerate(f.items("attributes")):
+    for i, item in f.indexed("attributes"):
         g = f.child(item, f"attributes[{i}]")
         term = g.obj("taxonomy_term") or {}
         t = g.child(term, g.where("taxonomy_term"))
@@ -428,7 +428,7 @@ def _taxonomy(f: Fields) -> tuple[tuple[str, ...], tuple[TermInput, ...], bool]:
         code = t.text("code", limit=MAX_NAME) or t.ident("id")
         found.append((vocabulary or "unknown", code or "", t.text("name", limit=MAX_NAME)
                       or t.text("term", limit=MAX_NAME), t.ident("id")))
-    for i, item in enumerate(f.items("service_taxonomys")):
+    for i, item in f.indexed("service_taxonomys"):
         g = f.child(item, f"service_taxonomys[{i}]")
         term = g.obj("taxonomy") or {}
         t = g.child(term, g.where("taxonomy"))
@@ -458,7 +458,7 @@ def _ages_and_eligibility(f: Fields) -> tuple[int | None, int | None, str | None
     low = f.integer("minimum_age", low=0, high=MAX_AGE, what="minimum age")
     high = f.integer("maximum_age", low=0, high=MAX_AGE, what="maximum age")
     words = []
-    for i, item in enumerate(f.items("eligibilitys")):
+    for i, item in f.indexed("eligibilitys"):
         g = f.child(item, f"eligibilitys[{i}]")
         lo = g.integer("minimum_age", low=0, high=MAX_AGE, what="minimum age")
         hi = g.integer("maximum_age", low=0, high=MAX_AGE, what="maximum age")
@@ -508,10 +508,10 @@ def read_service(raw: dict[str, Any], index: int, entries: Entries, *, ids_requi
     low, high, eligibility = _ages_and_eligibility(f)
     categories, terms, ours = _taxonomy(f)
     areas, notes = _areas(f)
-    places = [pl for i, link in enumerate(f.items("service_at_locations"))
+    places = [pl for i, link in f.indexed("service_at_locations")
               if (pl := _place(f, link, i)) is not None]
     documents = [f.child(d, f"required_documents[{i}]").text("document")
-                 for i, d in enumerate(f.items("required_documents"))]
+                 for i, d in f.indexed("required_documents")]
     organisation = organisations.get(org_key or "")
     schedules, all_read = _schedules(f, sid, entries)
     value = ServiceInput(
@@ -636,9 +636,14 @@ def read_entries(parsed: ParsedFile, *, ids_required: bool = True) -> Entries:
         if service is None:
             continue
         if service.key in seen:
-            entries.problems.error(service.key + f"#{i}", service.label, "id",
-                                   "Two services in the file have this id; give each its "
-                                   "own. The second was left out.")
+            given = isinstance(raw, dict) and not str(raw.get("id") or "csv:").startswith(
+                "csv:")  # (a CSV row without an id has one made from its names)
+            entries.problems.error(service.key + f"#{i}", service.label, "id", (
+                "Two services in the file have this id; give each its own. The second was "
+                "left out." if given or ids_required else
+                "Two rows in the file are for a service of this name at the same "
+                "organisation, so they would be one service. Put them in one row, or give "
+                "each its own name (or the file an id column). The second was left out."))
             continue
         seen.add(service.key)
         entries.services.append(service)

@@ -157,3 +157,25 @@ def test_an_export_too_large_to_import_says_so(ws: Workspace, tmp_path: Path) ->
     assert "larger than csn-desk itself imports" not in small.sentence()
     large = replace(small, size=MAX_FILE_BYTES + 1)
     assert "larger than csn-desk itself imports (41.9 MB)" in large.sentence()
+
+
+def test_messages_name_the_real_problem(ws: Workspace, tmp_path: Path) -> None:
+    """Found by an audit: a CSV without ids whose two rows share a name was told about
+    ids; a quote never closed came out as "name: This is required"; an error in the
+    fourth place of a list was called the second (entries that are not objects skipped)."""
+    twice = tmp_path / "twice.csv"
+    twice.write_text("service_name,organisation_name\nSame,Org\nSame,Org\n")
+    (error,) = import_file(ws, twice, dry_run=True).errors
+    assert error.record.startswith("row 3") and "same organisation" in error.message
+    assert "id" not in error.message.replace("id column", "")
+    broken = tmp_path / "broken.csv"
+    broken.write_text('service_name,organisation_name\n"Lunch club,Org\n')
+    report = import_file(ws, broken, dry_run=True)
+    assert report.refused is not None and "quote is never closed" in report.refused
+    links: list[Any] = [None, 3, {"location": HALL}, {"location": {
+        **HALL, "id": None, "physical_addresses": "1 Example Street"}}]
+    report = import_file(ws, write_json(tmp_path / "a.json", {"contents": [
+        _service(S1, "Lunch club", ORG_A, service_at_locations=links)]}), dry_run=True)
+    fields = [e.field for e in report.errors]
+    assert fields == ["service_at_locations[0]", "service_at_locations[1]",
+                      "service_at_locations[3].location.physical_addresses"], fields
