@@ -139,7 +139,12 @@ def _first_phone(f: Fields, entries: Entries) -> str | None:
         entries.tallies["Only the first phone number of a record is kept."] += 1
     if not phones:
         return None
-    return f.child(phones[0], "phones[0]").text("number", limit=100, numbers_ok=True)
+    g = f.child(phones[0], "phones[0]")
+    if isinstance(phones[0]["number"], int | float) and not isinstance(
+            phones[0]["number"], bool):
+        g.warning("number", "The phone number is written as a number, not as text, so a "
+                            "leading 0 may have been lost; check it.")
+    return g.text("number", limit=100, numbers_ok=True)
 
 
 def _identifiers(f: Fields) -> tuple[str | None, str | None]:

@@ -177,5 +177,9 @@ def test_messages_name_the_real_problem(ws: Workspace, tmp_path: Path) -> None:
     report = import_file(ws, write_json(tmp_path / "a.json", {"contents": [
         _service(S1, "Lunch club", ORG_A, service_at_locations=links)]}), dry_run=True)
     fields = [e.field for e in report.errors]
+    numbered = import_file(ws, write_json(tmp_path / "b.json", {"contents": [
+        _service(S1, "Lunch club", ORG_A, phones=[{"number": 1632960500}])]}), dry_run=True)
+    assert [w.field for w in numbered.warnings if "leading 0" in w.message] == [
+        "phones[0].number"]
     assert fields == ["service_at_locations[0]", "service_at_locations[1]",
                       "service_at_locations[3].location.physical_addresses"], fields
