@@ -379,8 +379,8 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
     ``fixed``: how some cells are shown (PRIMARY, SECONDARY or None for shown), decided
     beforehand and kept: the twelve-month chart's figures, which every report that shows
     the month shows alike. They are never hidden to protect another cell (others are); a
-    count of 1-4 is hidden whatever ``fixed`` says. Only when nothing else can protect a
-    cell is everything withheld, these too."""
+    count of 1-4 (or an insider's others' part of 1-4) is hidden whatever ``fixed`` says.
+    Only when nothing else can protect a cell is everything withheld, these too."""
     sums = groups if isinstance(groups, Sums) else Sums(groups)
     the_groups = sums.groups
     column = _read_column(sums, values)
@@ -388,14 +388,12 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
     parts = [sums.own_part(own) for own in insiders]
     hidden, state = _small(sums, values, column, insiders, parts)
     kept = fixed or {}
-    for name, how in kept.items():
-        if how is None and hidden.get(name) != PRIMARY:
-            hidden.pop(name, None)
-        elif how is not None:
+    for name, how in kept.items():  # (what the small counts hide stays hidden)
+        if how is not None and name not in hidden:
             hidden[name] = how
-        at = sums.index.get(name)
-        if at is not None:
-            state[at] = _CODE[hidden[name]] if name in hidden else _SHOWN
+            at = sums.index.get(name)
+            if at is not None:
+                state[at] = _CODE[how]
 
     def containing(c: int) -> list[Group]:
         return [the_groups[g] for g in sums.containing(c)]
