@@ -123,10 +123,12 @@ class _Existing:
     services: dict[str, ServiceInput] = field(default_factory=dict)
     service_external: dict[str, ServiceInput] = field(default_factory=dict)
     service_name: dict[tuple[str, str], ServiceInput] = field(default_factory=dict)
+    places: PlaceChecks = field(default_factory=lambda: PlaceChecks({}))
 
     @classmethod
     def read(cls, session: Session) -> _Existing:
         e = cls(read_directory(session))
+        e.places = PlaceChecks.of(session, e.d)
         for o in e.d.organisations:
             e.orgs[o.id or ""] = o
             if o.external_id:
@@ -246,7 +248,7 @@ def _plan(entries: Entries, existing: _Existing, by_name: bool, *,
         org_outcomes.append("created" if ofound is None else
                             "unchanged" if owant == ofound else "updated")
     service_outcomes: list[Outcome] = []
-    places = PlaceChecks.of(existing.d)
+    places = existing.places.fresh()
     for entry in entries.services:
         org_key = entry.organisation_key or ""
         org_id = resolved.get(org_key)
@@ -276,6 +278,8 @@ def _plan(entries: Entries, existing: _Existing, by_name: bool, *,
         if problem := places.problem(want, entry.label, found is None):
             p.error(entry.key, entry.label, "service_at_locations", problem)
             continue
+        if moving := places.warning(want):
+            p.warning(entry.key, entry.label, "service_at_locations", moving)
         same = found is not None and service_unchanged(want, found)
         if same:
             plan.same_services.add(len(plan.services))

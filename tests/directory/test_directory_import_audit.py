@@ -183,3 +183,27 @@ def test_messages_name_the_real_problem(ws: Workspace, tmp_path: Path) -> None:
         "phones[0].number"]
     assert fields == ["service_at_locations[0]", "service_at_locations[1]",
                       "service_at_locations[3].location.physical_addresses"], fields
+
+
+def test_a_place_is_its_own_organisations_even_when_others_meet_there(
+        ws: Workspace, tmp_path: Path) -> None:
+    """Found by a second audit: another organisation first met at the place as it was
+    (allowed), with a service id sorting first, then changed it. The place's owner is
+    the place's own organisation, not whichever service comes first; the owner may still
+    change it, told that the others' address changes too."""
+    import_file(ws, write_json(tmp_path / "a.json", {"contents": [
+        _service(S3, "Lunch club", ORG_A, HALL)]}))
+    first = "00000000-0000-4000-8000-000000000001"  # sorts before S3
+    joined = import_file(ws, write_json(tmp_path / "b.json", {"contents": [
+        _service(first, "Knit and natter", ORG_B, HALL)]}))
+    assert not joined.errors and joined.service_counts.created == 1
+    taken = import_file(ws, write_json(tmp_path / "c.json", {"contents": [
+        _service(first, "Knit and natter", ORG_B, {**OTHER, "id": PLACE})]}))
+    (error,) = taken.errors
+    assert "another organisation's place" in error.message
+    assert _address(ws, S3) == _address(ws, first) == ("1 Example Street", "DL1 1AA")
+    moved = import_file(ws, write_json(tmp_path / "d.json", {"contents": [
+        _service(S3, "Lunch club", ORG_A, {**OTHER, "id": PLACE})]}))
+    assert not moved.errors and moved.service_counts.updated == 1
+    assert any("1 other organisation meet too" in w.message for w in moved.warnings)
+    assert _address(ws, S3) == _address(ws, first) == ("99 Example Road", "DL3 7AB")
