@@ -64,6 +64,45 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+class _Unclosed(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _read_rows(text: str, delimiter: str, *, strict: bool
+               ) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The header row and the rows with anything in them. ``strict`` raises csv.Error for
+    any broken quoting, and _Unclosed (with the line it opened on) for a quote never
+    closed, which a lenient read would take as one cell running to the end."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
+
+    def next_row() -> list[str] | None:
+        start = reader.line_num + 1
+        try:
+            return next(reader, None)
+        except csv.Error as exc:
+            if strict and "unexpected end of data" in str(exc):
+                raise _Unclosed(start) from None
+            raise
+
+    headers = next_row()
+    if not headers or not any(h.strip() for h in headers):
+        raise FileRefused("The first row of the file should name its columns, but it is "
+                          "empty. Add a header row and import again.")
+    if len(headers) > MAX_COLUMNS:
+        raise FileRefused(f"The file has {len(headers):,} columns; a directory sheet "
+                          f"has at most {MAX_COLUMNS}. Check that it is the right file.")
+    rows: list[tuple[str, ...]] = []
+    while (row := next_row()) is not None:
+        if len(rows) >= MAX_ROWS:
+            raise FileRefused(f"The file has more than {MAX_ROWS:,} rows; split it and "
+                              "import each part.")
+        if any(cell.strip() for cell in row):
+            rows.append(tuple(row))
+    return headers, rows
+
+
 def parse_table(data: bytes) -> CsvTable:
     text, encoding = decode_text(data)
     if "\x00" in text:
@@ -73,22 +112,19 @@ def parse_table(data: bytes) -> CsvTable:
     old_limit = csv.field_size_limit()
     csv.field_size_limit(MAX_LONG_TEXT * 4)
     try:
-        # (strict: a quote never closed is refused, not read as one cell to the end)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        headers = next(reader, None)
-        if not headers or not any(h.strip() for h in headers):
-            raise FileRefused("The first row of the file should name its columns, but it is "
-                              "empty. Add a header row and import again.")
-        if len(headers) > MAX_COLUMNS:
-            raise FileRefused(f"The file has {len(headers):,} columns; a directory sheet "
-                              f"has at most {MAX_COLUMNS}. Check that it is the right file.")
-        rows: list[tuple[str, ...]] = []
-        for row in reader:
-            if len(rows) >= MAX_ROWS:
-                raise FileRefused(f"The file has more than {MAX_ROWS:,} rows; split it and "
-                                  "import each part.")
-            if any(cell.strip() for cell in row):
-                rows.append(tuple(row))
+        try:
+            headers, rows = _read_rows(text, delimiter, strict=True)
+        except _Unclosed as unclosed:
+            raise FileRefused(f"A quote opened on line {unclosed.line:,} of the file is never "
+                              "closed, so the rest of the file would be one cell. Close it, "
+                              "or save the file again from the spreadsheet as CSV.") from None
+        except csv.Error as exc:
+            if "field larger" in str(exc):
+                raise FileRefused("A cell of the file is far too long (or its quoting is "
+                                  "broken). Save it again from the spreadsheet as CSV."
+                                  ) from None
+            # Text just after a closing quote ("Room 1" upstairs): read as spreadsheets do.
+            headers, rows = _read_rows(text, delimiter, strict=False)
     except csv.Error:
         raise FileRefused("The file's quoting is broken (a cell is too long or a quote is "
                           "never closed). Save it again from the spreadsheet as CSV.") from None
