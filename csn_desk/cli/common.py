@@ -71,6 +71,14 @@ def open_workspace(args: argparse.Namespace) -> Workspace:
     return sign_in(data_dir(args), default_user(args), read_passphrase(args))
 
 
+def out_file(text: str) -> Path:
+    """An argparse type for ``--out``: a file's name (a path ending in a slash names a
+    folder, which ``Path`` would quietly turn into a file of that name)."""
+    if text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError("give a file name, not a folder (it ends with '/')")
+    return Path(text)
+
+
 def iso_day(text: str) -> date:
     """An argparse type for YYYY-MM-DD dates, with a sentence saying how to write one."""
     try:

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from csn_desk.cli.common import UsageError, add_common, open_workspace
+from csn_desk.cli.common import UsageError, add_common, open_workspace, out_file
 from csn_desk.directory.csv_columns import BY_NAME, guess_mapping
 from csn_desk.directory.csv_mapping import parse_table
 from csn_desk.directory.export import FORMATS, export_directory
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
 
     exp = inner.add_parser("export", help="export the whole directory")
     exp.add_argument("--format", required=True, choices=FORMATS)
-    exp.add_argument("--out", required=True, type=Path, help="the file to write")
+    exp.add_argument("--out", required=True, type=out_file, help="the file to write")
     add_common(exp)
     exp.set_defaults(func=run_export)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from pathlib import Path
 
-from csn_desk.cli.common import UsageError, add_common, iso_day, open_workspace
+from csn_desk.cli.common import UsageError, add_common, iso_day, open_workspace, out_file
 from csn_desk.documents.batch import letters_due
 from csn_desk.documents.letters import make_followup_letter, make_referral_letter
 from csn_desk.documents.log import save_pdf
@@ -31,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     slip.add_argument("--enquiry", required=True, metavar="ID", help="the enquiry's id")
     slip.add_argument("--format", choices=FORMAT_CHOICES, default=None,
                       help="print format (default: the client's recorded one)")
-    slip.add_argument("--out", required=True, type=Path, metavar="F.pdf",
+    slip.add_argument("--out", required=True, type=out_file, metavar="F.pdf",
                       help="where to save the PDF")
     slip.set_defaults(func=run_slip)
 
@@ -39,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     add_common(letters)
     letters.add_argument("--due-by", required=True, type=iso_day, metavar="YYYY-MM-DD",
                          help="every open follow-up due on or before this date")
-    letters.add_argument("--out", required=True, type=Path, metavar="F.pdf",
+    letters.add_argument("--out", required=True, type=out_file, metavar="F.pdf",
                          help="where to save the PDF")
     letters.set_defaults(func=run_letters)
 
@@ -51,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
                              "their consent to share)")
     letter.add_argument("--format", choices=FORMAT_CHOICES, default=None,
                         help="print format of a follow-up letter (default: the person's)")
-    letter.add_argument("--out", required=True, type=Path, metavar="F.pdf",
+    letter.add_argument("--out", required=True, type=out_file, metavar="F.pdf",
                         help="where to save the PDF")
     letter.set_defaults(func=run_letter)
 

@@ -9,9 +9,8 @@ what was saved are printed, never a figure."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from csn_desk.cli.common import UsageError, add_common, iso_day, open_workspace
+from csn_desk.cli.common import UsageError, add_common, iso_day, open_workspace, out_file
 from csn_desk.reports.exports import FORMATS, export_tallies
 from csn_desk.reports.periods import Period, date_range, month
 from csn_desk.reports.tallies import SCOPES, compute_tallies
@@ -31,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
                         "organisation)")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="xlsx, csv or pdf (default: from the --out file's ending)")
-    p.add_argument("--out", required=True, type=Path, metavar="FILE", help="where to save")
+    p.add_argument("--out", required=True, type=out_file, metavar="FILE", help="where to save")
     p.add_argument("--exact", action="store_true",
                    help="show small numbers exactly (site or organisation, for use inside "
                         "the organisation only)")

@@ -15,6 +15,7 @@ from csn_desk.directory.csv_columns import HEADER
 from csn_desk.directory.csv_format import escape_formula, join_items, number_text
 from csn_desk.directory.inputs import LocationInput, OrganisationInput, ServiceInput
 from csn_desk.directory.records import Directory
+from csn_desk.save_paths import replacing
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 Progress = Callable[[int, int, str], None]
@@ -117,8 +118,6 @@ def write_csv(d: Directory, out: Path, progress: Progress | None = None) -> int:
     """Write the CSV (UTF-8 with a byte-order mark, so Excel reads the £ sign right), via a
     temporary file; returns the number of services."""
     rows = directory_rows(d, progress)
-    temp = out.with_name(out.name + ".part")
-    with temp.open("w", encoding="utf-8-sig", newline="") as f:
+    with replacing(out, "w", encoding="utf-8-sig", newline="") as f:
         csv.writer(f).writerows(rows)
-    temp.replace(out)
     return len(d.services)

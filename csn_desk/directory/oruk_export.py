@@ -21,6 +21,7 @@ from csn_desk.directory.index import NEED_VOCABULARY
 from csn_desk.directory.inputs import OrganisationInput, ServiceInput
 from csn_desk.directory.oruk_validate import EXTENSION, child_uuid
 from csn_desk.directory.records import Directory
+from csn_desk.save_paths import replacing
 from csn_desk.vocab import vocab
 
 CODES = {1: "MO", 2: "TU", 3: "WE", 4: "TH", 5: "FR", 6: "SA", 7: "SU"}
@@ -141,8 +142,6 @@ def write_json(d: Directory, out: Path, progress: Progress | None = None) -> int
     """Write the directory to ``out`` (via a temporary file, so a failure leaves no half
     file); returns the number of services."""
     data = directory_json(d, progress)
-    temp = out.with_name(out.name + ".part")
-    with temp.open("w", encoding="utf-8") as f:
+    with replacing(out, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
-    temp.replace(out)
     return int(data["total_items"])

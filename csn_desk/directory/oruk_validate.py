@@ -11,6 +11,7 @@ entry, not two) and kept as the entry's ``external_id``."""
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections import Counter
@@ -140,10 +141,16 @@ def _first_phone(f: Fields, entries: Entries) -> str | None:
     if not phones:
         return None
     g = f.child(phones[0], "phones[0]")
-    if isinstance(phones[0]["number"], int | float) and not isinstance(
-            phones[0]["number"], bool):
+    number = phones[0]["number"]
+    if isinstance(number, int | float) and not isinstance(number, bool):
+        whole = isinstance(number, int) or (math.isfinite(number) and number.is_integer())
+        if not whole or not 0 < number < 10**15:
+            g.error("number", "This is not a phone number; write it as text, like "
+                              "\"01632 960000\".")
+            return None
         g.warning("number", "The phone number is written as a number, not as text, so a "
                             "leading 0 may have been lost; check it.")
+        return str(int(number))
     return g.text("number", limit=100, numbers_ok=True)
 
 
@@ -260,16 +267,19 @@ def _schedules(f: Fields, service_id: str, entries: Entries
             days = _weekdays(g, item)
             if days is None or freq != "WEEKLY" or interval not in (None, "", 1, "1"):
                 g.warning("freq", "Only weekly opening times are kept; this one (monthly or "
-                                  "every few weeks) was left out, and any opening times "
-                                  "already held for the service are kept. Add it to the "
-                                  "description.")
+                                  "every few weeks) was left out. So that none is lost, the "
+                                  "service keeps the opening times already held, and the "
+                                  "file's others for it are not used (a new service gets "
+                                  "the file's weekly ones). Add this one to the description.")
                 complete = False
                 continue
             if not days:
                 if len(entries.problems.issues) == before:
-                    g.warning("byday", "No day is given, so this opening time was left out, "
-                                       "and any opening times already held for the service "
-                                       "are kept.")
+                    g.warning("byday", "No day is given, so this opening time was left out. "
+                                       "So that none is lost, the service keeps the opening "
+                                       "times already held, and the file's others for it are "
+                                       "not used (a new service gets the file's readable "
+                                       "ones).")
                 complete = False
                 continue
             opens, closes = g.clock("opens_at"), g.clock("closes_at")

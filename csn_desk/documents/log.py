@@ -3,11 +3,10 @@ when, by whom, which format) and an audit event, in the same unit of work."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from csn_desk.save_paths import check_save_path, save_failed
+from csn_desk.save_paths import check_save_path, replacing
 from csn_desk.store.models import Document
 from csn_desk.store.writes import Writer
 from csn_desk.vocab import vocab
@@ -30,17 +29,8 @@ def save_pdf(pdf: bytes, out: Path, *, data_dir: Path | None = None) -> None:
     """Write a PDF the user asked for: whole or not at all (temporary name, then rename);
     never into csn-desk's own ``data_dir``."""
     out = check_save_path(out, data_dir=data_dir)
-    tmp = out.with_name(out.name + ".part")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(pdf)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise save_failed(exc) from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    with replacing(out) as f:
+        f.write(pdf)
 
 
 def log_document(w: Writer, kind: str, *, fmt: str, pages: int, client_id: str | None = None,

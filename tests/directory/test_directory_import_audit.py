@@ -6,6 +6,7 @@ deleting the ones held, and the report's counts and exit code when only a servic
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from csn_desk.directory.export import export_directory
 from csn_desk.directory.oruk_import import import_file
 from csn_desk.directory.records import load_service
 from csn_desk.directory.safe_read import MAX_FILE_BYTES
+from csn_desk.errors import InvalidInput
 from csn_desk.workspace import Workspace
 from tests.conftest import PASSPHRASE
 from tests.directory.dirkit import write_json
@@ -117,7 +119,7 @@ def test_an_opening_time_that_cannot_be_read_keeps_those_held(
     for unreadable in ({"a": 1}, [{"freq": "MONTHLY", "byday": "1MO"}]):
         report = import_file(ws, write_json(tmp_path / "b.json", {"contents": [
             _service(S1, "Lunch club", ORG_A, schedules=unreadable)]}))
-        assert any("opening times already held for the service are kept" in w.message
+        assert any("the service keeps the opening times already held" in w.message
                    for w in report.warnings)
         assert [s.weekday for s in load_service(ws, S1).schedules] == [WEEKDAY["TH"]]
     # A file that gives the opening times it has still replaces them.
@@ -188,6 +190,10 @@ def test_messages_name_the_real_problem(ws: Workspace, tmp_path: Path) -> None:
         _service(S1, "Lunch club", ORG_A, phones=[{"number": 1632960500}])]}), dry_run=True)
     assert [w.field for w in numbered.warnings if "leading 0" in w.message] == [
         "phones[0].number"]
+    for odd in (1325123456.5, float("nan"), 1e308):  # found by a second audit: kept as text
+        report = import_file(ws, write_json(tmp_path / "c.json", {"contents": [
+            _service(S1, "Lunch club", ORG_A, phones=[{"number": odd}])]}), dry_run=True)
+        assert [e.field for e in report.errors] == ["phones[0].number"], odd
     assert fields == ["service_at_locations[0]", "service_at_locations[1]",
                       "service_at_locations[3].location.physical_addresses"], fields
 
@@ -214,3 +220,30 @@ def test_a_place_is_its_own_organisations_even_when_others_meet_there(
     assert not moved.errors and moved.service_counts.updated == 1
     assert any("1 other organisation meet too" in w.message for w in moved.warnings)
     assert _address(ws, S3) == _address(ws, first) == ("99 Example Road", "DL3 7AB")
+
+
+def test_exports_never_write_through_a_link_or_a_name_they_cannot_hold(
+        ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a second audit: the export wrote to "<out>.part" first, following a link
+    left there (one pointing at the database replaced it); a 300-character name gave
+    "something went wrong (OSError)"; "--out nodir/" wrote a file called nodir."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / "d.json.part").symlink_to(victim)
+    export_directory(ws, "oruk-json", tmp_path / "d.json")
+    assert victim.read_text() == "keep me" and (tmp_path / "d.json.part").is_symlink()
+    assert json.loads((tmp_path / "d.json").read_text())["total_items"] == 0
+    with pytest.raises(InvalidInput, match="file name is too long"):
+        export_directory(ws, "csv", tmp_path / ("x" * 300 + ".csv"))
+    monkeypatch.setenv("CSN_DESK_PASSPHRASE", PASSPHRASE)
+    with pytest.raises(SystemExit) as usage:
+        main(["directory", "export", "--data-dir", str(ws.db.paths.root), "--format", "csv",
+              "--out", str(tmp_path / "nodir") + "/"])
+    assert usage.value.code == 2 and not (tmp_path / "nodir").exists()
+    if os.geteuid() != 0:  # (root may write anything)
+        locked = tmp_path / "locked.csv"
+        locked.write_text("theirs")
+        locked.chmod(0o444)
+        with pytest.raises(InvalidInput, match="read-only"):
+            export_directory(ws, "csv", locked)
+        assert locked.read_text() == "theirs"

@@ -217,7 +217,8 @@ def test_save_into_a_missing_folder_is_a_message(qtbot: QtBot, ws: Workspace,
     _wait_shown(qtbot, dialog)
     dialog.save_to(tmp_path / "missing" / "slip.pdf")
     qtbot.waitUntil(lambda: dialog.message_text().startswith("Not saved."), timeout=TIMEOUT)
-    assert "Choose another folder" in dialog.message_text()
+    # (what is wrong, and what to do: the shared save check's words, csn_desk/save_paths)
+    assert "That folder does not exist; choose another place" in dialog.message_text()
     assert dialog.save_button.isEnabled()
 
 
