@@ -42,7 +42,7 @@ that).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import NamedTuple
@@ -403,8 +403,19 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
 
     def everything() -> Suppression:
         # The last resort: every row of every table hidden; where listed rows say some are
-        # not zero, every total too (else four rows under a total of "<5" are each 1).
-        return _withhold_all(the_groups, hidden, totals=bool(known.any()))
+        # not zero, every total too (else four rows under a total of "<5" are each 1). The
+        # fixed cells (the chart's, which other reports show) are kept as they are if that
+        # is still safe, else hidden too.
+        keep = set(kept)
+        _withhold_all(the_groups, hidden, totals=bool(known.any()), keep=keep)
+        if keep:
+            try:
+                safe = not _Readers(sums, whole, parts, known).found(_states(sums, hidden))
+            except _NoFixpoint:
+                safe = False
+            if not safe:
+                _withhold_all(the_groups, hidden, totals=bool(known.any()))
+        return Suppression(dict(hidden))
 
     if int(whole.sum()) >= _ABSURD or any(int(p.sum()) >= _ABSURD for p in parts):
         return everything()
@@ -437,10 +448,13 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
 
 
 def _withhold_all(groups: Sequence[Group], hidden: dict[str, str], *,
-                  totals: bool = False) -> Suppression:
+                  totals: bool = False, keep: Collection[str] = ()) -> Suppression:
+    """Every row of every sum withheld (and, with ``totals``, every total), but ``keep``."""
     for g in groups:
-        _withhold(g, hidden, [])
-        if totals:
+        for m in g.members:
+            if m not in keep:
+                hidden[m] = WITHHELD
+        if totals and g.total not in keep:
             hidden[g.total] = WITHHELD
     return Suppression(dict(hidden))
 
