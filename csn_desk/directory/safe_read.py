@@ -5,6 +5,7 @@ as Windows-1252. Every refusal is a ``FileRefused`` with a sentence that says wh
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from array import array
@@ -58,8 +59,15 @@ def read_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding name). UTF-8 first (a byte-order mark is dropped), then Windows-1252,
-    which is what Excel on a UK computer writes when it saves a CSV."""
+    """(text, encoding name). UTF-16 when it starts with its byte-order mark (Excel's
+    "Unicode Text"), else UTF-8 (a byte-order mark is dropped), then Windows-1252, which is
+    what Excel on a UK computer writes when it saves a CSV."""
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            raise FileRefused("The file says it is UTF-16 text but is damaged. Save it again "
+                              "as 'CSV UTF-8' and import that.") from None
     try:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:

@@ -16,7 +16,7 @@ import pytest
 from csn_desk.cli.main import main
 from csn_desk.directory.export import export_directory
 from csn_desk.directory.oruk_import import import_file
-from csn_desk.directory.records import load_service
+from csn_desk.directory.records import load_directory, load_service
 from csn_desk.directory.safe_read import MAX_FILE_BYTES
 from csn_desk.errors import InvalidInput
 from csn_desk.workspace import Workspace
@@ -247,3 +247,14 @@ def test_exports_never_write_through_a_link_or_a_name_they_cannot_hold(
         with pytest.raises(InvalidInput, match="read-only"):
             export_directory(ws, "csv", locked)
         assert locked.read_text() == "theirs"
+
+
+def test_a_utf16_spreadsheet_export_is_read(ws: Workspace, tmp_path: Path) -> None:
+    """Excel's "Unicode Text" is UTF-16 with tabs: refused as "binary data" before (found by
+    a second audit)."""
+    path = tmp_path / "unicode.txt.csv"
+    path.write_bytes("service_name\torganisation_name\tfees\nCafé club\tOrg\t£2\n"
+                     .encode("utf-16"))
+    report = import_file(ws, path)
+    assert report.refused is None and report.service_counts.created == 1, report.lines()
+    assert any(s.name == "Café club" for s in load_directory(ws).services)
