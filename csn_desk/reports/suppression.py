@@ -14,11 +14,13 @@ What a reader knows about a hidden cell, and so what the attacker assumes:
 
 - "<5" (primary): between 1 and 4.
 - "*" (secondary): hidden to protect another count; it is never zero, so at least 5.
-- withheld: every row of a table hidden when no other cell can protect it; any value,
-  except that a row listed only because of this column's count (the report's other columns
-  have none there) is at least 1: the row being there says so (``nonzero``). (Assuming it
-  of every row with a count, which would keep a month's decisions alike in every report
-  that shows it, withholds nearly everything in a large report.)
+- withheld: every row of a table hidden when no other cell can protect it; any value. A
+  row listed only because of a withheld count would say that it is not nought (five such
+  rows under a total of 5 are each 1), so a report leaves such rows out
+  (``tables.render``); a caller that lists them names them in ``nonzero`` (at least 1).
+  Leaving them out, rather than hiding more, keeps each month's decisions its own, alike
+  in every report that shows the month (which rows a report lists depends on its other
+  columns).
 
 *Insiders* are readers who know part of the figures exactly: an organisation reading the
 network figures knows its own counts, a site reading its organisation's knows its own. For

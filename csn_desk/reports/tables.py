@@ -187,6 +187,9 @@ class Spec:
     rows: tuple[tuple[str, str, bool], ...]
     groups: tuple[Group, ...]
     chart: bool = False
+    # Rows listed only because they have a count (services, districts...), unlike a
+    # vocabulary's rows, which are always listed: see ``render``.
+    by_count: frozenset[str] = frozenset()
 
 
 Present = dict[str, list[str]]  # dimension -> the codes with a count in any column, unsorted
@@ -208,18 +211,6 @@ def present_codes(columns: Sequence[Mapping[str, int]]) -> Present:
             else:
                 found.append(code)
     return index
-
-
-def listed_for_one_column(columns: Sequence[Mapping[str, int]]) -> list[set[str]]:
-    """For each column, the figures with a count there and in no other column: a row of
-    theirs is listed only because of that count, so a reader knows it is not zero even
-    when it is hidden (``suppress``'s ``nonzero``)."""
-    counted = [set(map(_first, filter(_second, fig.items()))) for fig in columns]
-    out = []
-    for i, mine in enumerate(counted):
-        others: set[str] = set().union(*(c for j, c in enumerate(counted) if j != i))
-        out.append(mine - others)
-    return out
 
 
 def with_organisations(present: Present, labels: Labels) -> Present:
@@ -246,7 +237,8 @@ def _vocab_table(present: Present, key: str, title: str, dimension: str,
     rows += [(F.key(dimension, c), NOT_RECORDED if c == F.NONE else c, False) for c in extra]
     members = tuple(r[0] for r in rows)
     return Spec(key, title, counts, definition,
-                (*rows, (total, f"All {counts}", True)), (Group(total, members),), chart)
+                (*rows, (total, f"All {counts}", True)), (Group(total, members),), chart,
+                frozenset(F.key(dimension, c) for c in extra))
 
 
 def _ordered(columns: Sequence[Mapping[str, int]], present: Present, dimension: str,
@@ -292,7 +284,7 @@ def specs(columns: Sequence[Mapping[str, int]], labels: Labels, *,
                        for c, lab, t in unmet.rows),
                  (*unmet.groups,
                   Group(NOT_MET, ("need_outcome:unmet", "need_outcome:partly_met"))),
-                 chart=True)
+                 chart=True, by_count=unmet.by_count)
     out.append(unmet)
     for key, title, dimension, vocabulary, definition in (
             ("age_bands", "Age band", "age_band", "age_bands",
@@ -313,7 +305,8 @@ def specs(columns: Sequence[Mapping[str, int]], labels: Labels, *,
     out.append(Spec("districts", "Postcode district", "enquiries",
                     "Enquiries by the postcode district of the person (the first half of "
                     "the postcode only).", (*rows, (E, "All enquiries", True)),
-                    (Group(E, tuple(r[0] for r in rows)),)))
+                    (Group(E, tuple(r[0] for r in rows)),),
+                    by_count=frozenset(r[0] for r in rows)))
     out.append(Spec(
         "clients", "New and returning clients", "clients and enquiries",
         "Clients: people with a client record who made an enquiry in the period; new if "
@@ -337,7 +330,8 @@ def specs(columns: Sequence[Mapping[str, int]], labels: Labels, *,
         "organisation that runs the service.",
         (*((F.key(REF_ORG, c), org_label[c], False) for c in orgs),
          (R, "All referrals", True)),
-        (Group(R, tuple(F.key(REF_ORG, c) for c in orgs)),)))
+        (Group(R, tuple(F.key(REF_ORG, c) for c in orgs)),),
+        by_count=frozenset(F.key(REF_ORG, c) for c in orgs)))
     services = _ordered(columns, present, "ref_service", service_label, by_size)
     service_keys = [_SERVICE + c for c in services]
     by_org: dict[str, list[str]] = {}
@@ -356,7 +350,8 @@ def specs(columns: Sequence[Mapping[str, int]], labels: Labels, *,
         (*((k, service_label[c], False) for k, c in zip(service_keys, services, strict=True)),
          (R, "All referrals", True)),
         (Group(R, tuple(service_keys)),
-         *(Group(org, tuple(cells)) for org, cells in sorted(by_org.items())))))
+         *(Group(org, tuple(cells)) for org, cells in sorted(by_org.items()))),
+        by_count=frozenset(service_keys)))
     out.append(Spec(
         "referral_outcomes", "Referral outcomes", "referrals",
         "Where the referrals made for the period's enquiries stand now (their latest "
@@ -462,9 +457,33 @@ def render(all_specs: Sequence[Spec], columns: Sequence[Mapping[str, int]],
                                                                strict=True)])
         note = ("Rows of this table marked * are all hidden, because its numbers are too "
                 "small to share safely." if withheld else "")
+        if withheld and spec.by_count:
+            rows, left_out = _without_unseen(rows, spec.by_count, columns, masks)
+            if left_out:
+                note += (" Rows with nothing to show (each count hidden so, or none) are "
+                         "left out: a row listed only for a hidden count would say that it "
+                         "is not nought.")
         tables.append(Table(spec.key, spec.title, spec.counts, spec.definition, rows,
                             note, spec.chart))
     return tables
+
+
+def _without_unseen(rows: tuple[Row, ...], by_count: frozenset[str],
+                    columns: Sequence[Mapping[str, int]], masks: Sequence[Suppression]
+                    ) -> tuple[tuple[Row, ...], int]:
+    """The rows but those listed only for their counts whose every count is withheld or
+    nought. Such a row would be listed only because a withheld count is not nought, which
+    a reader could use (five such rows under a total of 5 are each 1); left out, it says
+    nothing, and suppression need not assume it does (each month's decisions stay its own,
+    alike in every report that shows the month)."""
+    kept = []
+    for row in rows:
+        if row.key in by_count and all(
+                fig.get(row.key, 0) == 0 or mask.hidden.get(row.key) == WITHHELD
+                for fig, mask in zip(columns, masks, strict=True)):
+            continue
+        kept.append(row)
+    return tuple(kept), len(rows) - len(kept)
 
 
 def _positions(sums: Sums, keys: Sequence[str]) -> list[int] | None:

@@ -311,14 +311,14 @@ def _compute(ws: Workspace, period: Period, scope: str, site_id: str | None,
     if hide:
         sums = prepare(T.groups(the_specs))  # the same sums for each column
         # The chart's figures of each month are shown as every report's chart shows that
-        # month (``_chart_mask``), so that no report shows what another hides; the rows
-        # listed only for one column's count are known not to be zero there.
+        # month (``_chart_mask``), so that no report shows what another hides. (A row
+        # listed only for a withheld count is left out by ``render``: no reader learns
+        # from its being there that the count is not nought.)
         charts = [_chart_mask(c) for c in main]
-        alone = T.listed_for_one_column(ext)
         # (each insider's part of the extended cells is worked out from the sums)
-        masks = [suppress(fig, sums, [F.plain(x) for x in c.insiders], nonzero=only,
+        masks = [suppress(fig, sums, [F.plain(x) for x in c.insiders],
                           fixed={k: chart.hidden.get(k) for k in chart_keys()})
-                 for fig, c, only, chart in zip(ext, main, alone, charts, strict=True)]
+                 for fig, c, chart in zip(ext, main, charts, strict=True)]
     tables = T.render(the_specs, ext, masks)
     summary = T.summary_table(ext, masks)
     trend = _trend(trend_months, by_period, comparisons, masks)

@@ -351,8 +351,8 @@ def test_fixed_cells_keep_their_state_and_others_protect() -> None:
 
 def test_a_month_is_hidden_alike_in_every_report_that_shows_it(tmp_path: Path) -> None:
     """Found by an audit: August's enquiries hidden ("*") in August's report were shown in
-    October's twelve-month chart. A month's chart figures now read the same in its own
-    report (columns and chart) and in every later report's chart."""
+    October's twelve-month chart. A month's figures now read the same in its own report
+    (columns and chart) and in every later report (its charts and comparison columns)."""
     ws, _summary = create_demo(tmp_path / "demo", enquiries=400, seed=11,
                                anchor=date(2026, 11, 26))
     months = [month(f"{y}-{m:02d}") for y, m in
@@ -370,6 +370,14 @@ def test_a_month_is_hidden_alike_in_every_report_that_shows_it(tmp_path: Path) -
                 key = report_month.month_key
                 seen[(key, "enquiries")].add(summary["enquiries"])
                 seen[(key, "needs")].add(summary["needs"])
+                # Every table's cells too: a month as a report's own column and as another
+                # report's month before or year before (a second audit found "referrals
+                # made" hidden in June's report and shown as 12 in July's).
+                for table in t.all_tables:
+                    for row in table.rows:
+                        for period, cell in zip(t.comparisons, row.cells, strict=True):
+                            seen.setdefault((period.month_key, f"{table.key}/{row.key}"),
+                                            set()).add(cell.text)
             differ = {k: v for k, v in seen.items() if len(v) > 1}
             assert not differ, (scope, differ)
             assert any("*" in v or "<5" in v for v in seen.values())  # something is hidden
@@ -395,3 +403,24 @@ def test_no_small_count_shown_anywhere_in_a_real_report(tmp_path: Path) -> None:
             assert "<5" in marks
     finally:
         ws.close()
+
+
+def test_a_row_listed_only_for_withheld_counts_is_left_out() -> None:
+    """A row listed only because a withheld count ("*", any value) is not nought would say
+    so (found by an audit: five such rows under a total of 5 were each 1). Left out, it says
+    nothing; a row with a number, "<5" or a secondary "*" elsewhere stays."""
+    from csn_desk.reports import tables as T
+    from csn_desk.reports.suppression import NOTHING_HIDDEN, WITHHELD, Suppression
+
+    a, b, c, total = "ref_service:a", "ref_service:b", "ref_service:c", "referrals"
+    spec = T.Spec("referral_services", "Referrals by service", "referrals", "Referrals.",
+                  ((a, "A", False), (b, "B", False), (c, "C", False), (total, "All", True)),
+                  (Group(total, (a, b, c)),), by_count=frozenset({a, b, c}))
+    columns = [{a: 1, b: 3, c: 6, total: 10}, {b: 2, total: 2}, {}]
+    masks = [Suppression({a: WITHHELD, b: WITHHELD, c: WITHHELD}),
+             Suppression({b: PRIMARY}), NOTHING_HIDDEN]
+    (table,) = T.render([spec], columns, masks)
+    assert [r.key for r in table.rows] == [b, total]
+    assert "left out" in table.note
+    (exact,) = T.render([spec], columns)  # exact figures (inside the organisation): all rows
+    assert [r.key for r in exact.rows] == [a, b, c, total] and "left out" not in exact.note
