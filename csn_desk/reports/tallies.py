@@ -245,8 +245,20 @@ def _gather(ws: Workspace, scope: str, site_id: str, periods: Sequence[Period],
                           only_stale=True, progress=report)
         found = [network_counts(ws, p, chart_keys() if p in needs_only else None)
                  for p in periods]
-        return ([_Counts(n.whole, tuple(n.by_organisation.values())) for n in found],
-                found[0].sites)
+        # A month whose network is this organisation alone has the organisation's own
+        # figures and insiders (its sites), so that its shared reports for the two places
+        # hide alike: one organisation's network report is its organisation report, and
+        # the snapshots' sums differ from it a little (a client seen at two sites counts
+        # at each), which would have made them decide apart (found by an audit: combining
+        # the two worked out hidden counts).
+        alone = [p for p, n in zip(periods, found, strict=True)
+                 if set(n.by_organisation) == {ws.organisation_id}]
+        own = dict(zip(alone, organisation_counts(
+            ws, alone, progress=report, needs_only=[p for p in alone if p in needs_only],
+            by_site=True), strict=True)) if alone else {}
+        return ([_Counts(c.whole, tuple(c.by_site.values())) if (c := own.get(p)) is not None
+                 else _Counts(n.whole, tuple(n.by_organisation.values()))
+                 for p, n in zip(periods, found, strict=True)], found[0].sites)
     # Sites' own counts are needed for a site, and as insiders when small numbers are hidden.
     by_site = scope == "site" or hide
     counted = organisation_counts(ws, periods, progress=report, needs_only=needs_only,

@@ -424,3 +424,22 @@ def test_a_row_listed_only_for_withheld_counts_is_left_out() -> None:
     assert "left out" in table.note
     (exact,) = T.render([spec], columns)  # exact figures (inside the organisation): all rows
     assert [r.key for r in exact.rows] == [a, b, c, total] and "left out" not in exact.note
+
+
+def test_a_network_of_one_organisation_hides_as_its_organisation_report(
+        tmp_path: Path) -> None:
+    """Found by a second audit: with one organisation in the network, its network and
+    organisation reports (both shared) decided apart (the snapshots count a client seen at
+    two sites at each), and together gave hidden counts away."""
+    ws, _summary = create_demo(tmp_path / "demo", enquiries=400, seed=11,
+                               anchor=date(2026, 11, 26))
+    try:
+        for m in ("2025-06", "2026-05", "2026-09"):
+            org = compute_tallies(ws, month(m), "organisation", suppress_small=True)
+            net = compute_tallies(ws, month(m), "network")
+            cells = [{(t.key, r.key): tuple(c.text for c in r.cells)
+                      for t in x.all_tables for r in t.rows} for x in (org, net)]
+            assert cells[0] == cells[1], m
+            assert any("*" in texts or "<5" in texts for texts in cells[0].values())
+    finally:
+        ws.close()
