@@ -119,6 +119,25 @@ def publish_snapshots(ws: Workspace, months: Sequence[Period], *,
     return changed
 
 
+def organisations_by_month(ws: Workspace, months: Sequence[Period]
+                           ) -> dict[Period, tuple[frozenset[str], int]]:
+    """For each month, the organisations with a snapshot for it in this copy and how many
+    sites sent one, without reading the figures (to tell a network of one organisation
+    from a larger one cheaply)."""
+    keys = {m.month_key: m for m in months}
+    found: dict[Period, tuple[set[str], int]] = {m: (set(), 0) for m in months}
+    with ws.db.read() as s:
+        rows = s.execute(select(col(TallySnapshot.month), col(TallySnapshot.organisation_id),
+                                col(Site.organisation_id))
+                         .outerjoin(Site, col(Site.id) == col(TallySnapshot.site_id))
+                         .where(col(TallySnapshot.month).in_(list(keys)))).all()
+    for key, claimed_org, site_org in rows:
+        orgs, sites = found[keys[key]]
+        orgs.add(site_org or claimed_org)
+        found[keys[key]] = (orgs, sites + 1)
+    return {m: (frozenset(orgs), n) for m, (orgs, n) in found.items()}
+
+
 def network_counts(ws: Workspace, month: Period, only: Collection[str] | None = None
                    ) -> NetworkCounts:
     """The network's figures for a month: every snapshot for it in this copy, added up,

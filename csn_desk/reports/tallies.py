@@ -32,7 +32,11 @@ from csn_desk.reports import figures as F
 from csn_desk.reports import tables as T
 from csn_desk.reports.monthly import organisation_counts
 from csn_desk.reports.periods import FIRST_YEAR, Period, uk_today
-from csn_desk.reports.snapshot import network_counts, publish_snapshots
+from csn_desk.reports.snapshot import (
+    network_counts,
+    organisations_by_month,
+    publish_snapshots,
+)
 from csn_desk.reports.suppression import NOTHING_HIDDEN, Group, Suppression, prepare, suppress
 from csn_desk.store.models import Organisation, Site
 from csn_desk.store.rawsql import driver
@@ -243,22 +247,25 @@ def _gather(ws: Workspace, scope: str, site_id: str, periods: Sequence[Period],
         sites = [s for s, _name in organisation_sites(ws)] if ws.demo else None
         publish_snapshots(ws, [p for p in periods if p.is_month], site_ids=sites,
                           only_stale=True, progress=report)
-        found = [network_counts(ws, p, chart_keys() if p in needs_only else None)
-                 for p in periods]
         # A month whose network is this organisation alone has the organisation's own
         # figures and insiders (its sites), so that its shared reports for the two places
         # hide alike: one organisation's network report is its organisation report, and
         # the snapshots' sums differ from it a little (a client seen at two sites counts
         # at each), which would have made them decide apart (found by an audit: combining
         # the two worked out hidden counts).
-        alone = [p for p, n in zip(periods, found, strict=True)
-                 if set(n.by_organisation) == {ws.organisation_id}]
+        held = organisations_by_month(ws, periods)
+        alone = [p for p in periods if held[p][0] == {ws.organisation_id}]
         own = dict(zip(alone, organisation_counts(
             ws, alone, progress=report, needs_only=[p for p in alone if p in needs_only],
             by_site=True), strict=True)) if alone else {}
-        return ([_Counts(c.whole, tuple(c.by_site.values())) if (c := own.get(p)) is not None
-                 else _Counts(n.whole, tuple(n.by_organisation.values()))
-                 for p, n in zip(periods, found, strict=True)], found[0].sites)
+        network: list[_Counts] = []
+        for p in periods:
+            if (c := own.get(p)) is not None:
+                network.append(_Counts(c.whole, tuple(c.by_site.values())))
+            else:
+                n = network_counts(ws, p, chart_keys() if p in needs_only else None)
+                network.append(_Counts(n.whole, tuple(n.by_organisation.values())))
+        return network, held[periods[0]][1]
     # Sites' own counts are needed for a site, and as insiders when small numbers are hidden.
     by_site = scope == "site" or hide
     counted = organisation_counts(ws, periods, progress=report, needs_only=needs_only,
