@@ -326,6 +326,10 @@ class _Readers:
         lo = np.where(shown, values, np.select([primary, secondary], [1, 5],
                                                self.withheld_lo)).astype(np.int64)
         hi = np.where(shown, values, np.where(primary, 4, INF)).astype(np.int64)
+        # A withheld nought is taken as known: the row is listed or not by the report's
+        # other columns, and left out it would be known; so the month decides alike in
+        # every report (and a nought worked out discloses nothing).
+        hi[(state == WITHHELD_CODE) & (values == 0)] = 0
         lo, hi = _settle(self.s, lo, hi)
         hidden = ~shown
         one = (lo == hi) & (hi < INF // 2) & hidden
@@ -471,7 +475,10 @@ def _protect(values: Mapping[str, int], hidden: dict[str, str], groups: list[Gro
     cells hidden are added to ``changed``. Cells in ``fixed`` are left as they are."""
     if any(id(g) in touched for g in groups):
         return True  # already widened this round; check again before adding more
-    for g in sorted(groups, key=lambda g: (len(g.members), g.total)):
+    # (by the rows with a count: rows of nought are listed or not by the report's other
+    # columns, and must not change which cell is chosen)
+    for g in sorted(groups, key=lambda g: (sum(1 for m in g.members if values.get(m, 0)),
+                                           g.total)):
         rows = [(values.get(m, 0), m) for m in g.members
                 if m not in hidden and m not in fixed and values.get(m, 0) > 0]
         if rows:

@@ -37,8 +37,8 @@ def bounds(values: Mapping[str, int], hidden: Mapping[str, str], cells: Iterable
             lo[c], hi[c] = max(0, 1 - a), 4 - a
         elif state == SECONDARY:
             lo[c], hi[c] = max(0, 5 - a), INF
-        else:
-            lo[c], hi[c] = 0, INF
+        else:  # withheld: anything, but a nought is taken as known (see the module notes)
+            lo[c], hi[c] = 0, (INF if values.get(c, 0) else 0)
     return lo, hi
 
 
@@ -133,7 +133,8 @@ def _protect(values: Mapping[str, int], hidden: dict[str, str],
     so a count is protected by its neighbours rather than by hiding a grand total."""
     if any(id(g) in touched for g in groups):
         return True  # already widened this round; check again before adding more
-    for g in sorted(groups, key=lambda g: (len(g.members), g.total)):
+    for g in sorted(groups, key=lambda g: (sum(1 for m in g.members if values.get(m, 0)),
+                                           g.total)):
         rows = sorted((values.get(m, 0), m) for m in g.members
                       if m not in hidden and values.get(m, 0) > 0)
         if rows:
