@@ -406,6 +406,10 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
 
     withheld: set[int] = set()
     known = _known_nonzero(sums, nonzero)
+    # Each sum's rows with a count (by the sum's id): the order in which sums take a hidden
+    # cell (``_protect``).
+    counted = dict(zip(map(id, the_groups), sums.add_up(
+        (whole[sums.cell_member] > 0).astype(np.int64)).tolist(), strict=True))
 
     def everything() -> Suppression:
         # The last resort: every row of every table hidden; where listed rows say some are
@@ -442,7 +446,7 @@ def suppress(values: Mapping[str, int], groups: Sequence[Group] | Sums,
             touched: set[int] = set()
             for cell in _in_order(column, found):
                 if not _protect(values, hidden, containing(cell), touched, withheld,
-                                changed, kept):
+                                changed, kept, counted):
                     # Nothing left to hide beside it: hide every row of every table.
                     return everything()
             state[[sums.index[c] for c in changed]] = [_CODE[hidden[c]] for c in changed]
@@ -467,7 +471,7 @@ def _withhold_all(groups: Sequence[Group], hidden: dict[str, str], *,
 
 def _protect(values: Mapping[str, int], hidden: dict[str, str], groups: list[Group],
              touched: set[int], withheld: set[int], changed: list[str],
-             fixed: Mapping[str, str | None]) -> bool:
+             fixed: Mapping[str, str | None], counted: Mapping[int, int]) -> bool:
     """Hide one more cell in the smallest of ``groups`` (the sums a disclosed cell is in)
     that can still take one: its
     smallest shown non-zero row, else its total, else withhold its rows. Small sums first,
@@ -477,8 +481,7 @@ def _protect(values: Mapping[str, int], hidden: dict[str, str], groups: list[Gro
         return True  # already widened this round; check again before adding more
     # (by the rows with a count: rows of nought are listed or not by the report's other
     # columns, and must not change which cell is chosen)
-    for g in sorted(groups, key=lambda g: (sum(1 for m in g.members if values.get(m, 0)),
-                                           g.total)):
+    for g in sorted(groups, key=lambda g: (counted[id(g)], g.total)):
         rows = [(values.get(m, 0), m) for m in g.members
                 if m not in hidden and m not in fixed and values.get(m, 0) > 0]
         if rows:
