@@ -349,12 +349,17 @@ def test_fixed_cells_keep_their_state_and_others_protect() -> None:
     assert hidden == {"a": PRIMARY, "c": SECONDARY}
 
 
-def test_a_month_is_hidden_alike_in_every_report_that_shows_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("enquiries", "seed", "anchor"), [
+    (400, 11, date(2026, 11, 26)),
+    # (a third audit: April's outcomes 0 in April's report, withheld whole in May's)
+    (120, 5, date(2026, 11, 15))])
+def test_a_month_is_hidden_alike_in_every_report_that_shows_it(
+        tmp_path: Path, enquiries: int, seed: int, anchor: date) -> None:
     """Found by an audit: August's enquiries hidden ("*") in August's report were shown in
     October's twelve-month chart. A month's figures now read the same in its own report
     (columns and chart) and in every later report (its charts and comparison columns)."""
-    ws, _summary = create_demo(tmp_path / "demo", enquiries=400, seed=11,
-                               anchor=date(2026, 11, 26))
+    ws, _summary = create_demo(tmp_path / "demo", enquiries=enquiries, seed=seed,
+                               anchor=anchor)
     months = [month(f"{y}-{m:02d}") for y, m in
               [(2025, 11), (2025, 12), *((2026, m) for m in range(1, 11))]]
     try:
