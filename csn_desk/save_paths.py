@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from csn_desk.errors import InvalidInput
+from csn_desk.store.atomic import fsync_dir
 
 
 def check_save_path(out: Path | str, example: str = "report.pdf", *,
@@ -99,6 +100,7 @@ def replacing(out: Path, mode: str = "wb", **open_args: Any) -> Iterator[IO[Any]
             f.flush()
             os.fsync(f.fileno())
         os.replace(temp, out)
+        fsync_dir(folder)  # (the rename itself kept through a power cut)
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise save_failed(exc) from None

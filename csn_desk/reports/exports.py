@@ -7,9 +7,6 @@ are of sites, organisations, services and the vocabularies' categories."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from csn_desk.reports.export_csv import csv_bytes
 from csn_desk.reports.export_xlsx import workbook_bytes
 from csn_desk.reports.report_pdf import render_report
 from csn_desk.reports.tallies import Tallies, check_access
-from csn_desk.save_paths import check_save_path, save_failed
+from csn_desk.save_paths import check_save_path, replacing
 from csn_desk.sites import site_details
 from csn_desk.workspace import Workspace
 
@@ -47,59 +44,21 @@ def export_bytes(ws: Workspace, tallies: Tallies, fmt: str) -> tuple[bytes, int 
     raise InvalidInput(f"'{fmt}' is not an export format; choose xlsx, csv or pdf.")
 
 
-def _write_temp(data: bytes, out: Path) -> Path:
-    """The bytes in a new private file beside ``out`` (same folder, so a rename is atomic)."""
-    folder = out.parent if str(out.parent) else Path(".")
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise save_failed(exc) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except OSError as exc:
-        Path(name).unlink(missing_ok=True)
-        raise save_failed(exc) from None
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return Path(name)
-
-
 def export_tallies(ws: Workspace, tallies: Tallies, fmt: str, out: Path) -> Exported:
     """Save ``tallies`` to ``out`` in ``fmt`` and log the export, both or neither."""
     check_access(ws, tallies.scope)
     fmt = fmt.lower().lstrip(".")
     out = check_save_path(out, f"tallies.{fmt}", data_dir=ws.db.paths.root)
     data, pages = export_bytes(ws, tallies, fmt)
-    temp = _write_temp(data, out)
     detail = (f"format={fmt};scope={tallies.scope};period={tallies.period.start.isoformat()}"
               f"..{tallies.period.end.isoformat()};suppressed={int(tallies.suppressed)}")
     document_id = None
-    try:
-        with ws.db.write(ws.actor) as w:
-            if fmt == "pdf":
-                document_id = log_document(w, KIND, fmt="standard", pages=pages or 0)
-            w.event("export:tallies", entity="document" if document_id else None,
-                    entity_id=document_id, detail=detail)
-            try:  # inside the unit of work: no file without its log entry
-                os.replace(temp, out)
-            except OSError as exc:
-                raise save_failed(exc) from None
-    finally:
-        temp.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        _fsync_dir(out.parent)
+    with ws.db.write(ws.actor) as w:
+        if fmt == "pdf":
+            document_id = log_document(w, KIND, fmt="standard", pages=pages or 0)
+        w.event("export:tallies", entity="document" if document_id else None,
+                entity_id=document_id, detail=detail)
+        with replacing(out) as f:  # inside the unit of work: no file without its log entry
+            f.write(data)
     return Exported(out, fmt, len(data), pages, document_id)
 
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":
-        return
-    fd = os.open(folder if str(folder) else ".", os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
