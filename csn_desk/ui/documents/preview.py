@@ -49,10 +49,6 @@ FORMAT_PAUSE_MS = 400
 ZOOM_MIN, ZOOM_MAX = 0.25, 6.0
 
 
-class SaveFailed(CsnError):
-    pass
-
-
 @dataclass(frozen=True)
 class Prepared:
     """A produced document as the preview shows it."""
@@ -81,13 +77,9 @@ def _pages(n: int) -> str:
 
 
 def write_pdf(pdf: bytes, path: Path) -> Path:
-    """Save where the user chose; a failure is one plain sentence (no path, it may name a
-    person)."""
-    try:
-        save_pdf(pdf, path)
-    except OSError as exc:
-        raise SaveFailed("The PDF could not be saved there (the folder may be read-only or "
-                         "the disk full). Choose another folder and try again.") from exc
+    """Save where the user chose; a failure is one plain sentence without the path (it may
+    name a person): ``save_pdf`` says it."""
+    save_pdf(pdf, path)
     return path
 
 
